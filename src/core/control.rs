@@ -1,0 +1,302 @@
+//! The control block: requests from the GUI (pause, resume, quit, send) and the worker's
+//! side of them (checkpoints, parking, receiving sent values).
+//!
+//! Design note.
+//!
+//! State, all under one mutex: `pause_requested`, `inbox` (FIFO of sent values), `closed`
+//! (the body has returned; sends are refused from then on). `quit` is a one-way flag outside the
+//! mutex so the hot path reads it with one atomic load; `pause_hint` and `inbox_len` mirror the
+//! locked state for the same reason and are only written while the mutex is held.
+//!
+//! Invariants:
+//! - Every writer changes state under the mutex and then notifies the condvar; the worker
+//!   re-checks state under the mutex before every wait, so no wake-up is lost. `quit()` stores
+//!   the flag before taking the mutex to notify, so a worker that checked the flag under the
+//!   mutex and went to sleep is woken.
+//! - The last request wins: a checkpoint looks only at the current `pause_requested`; a
+//!   `pause(); resume();` pair that lands between two checkpoints leaves no trace.
+//! - A parked worker waits on the condvar with no timeout: zero CPU while paused.
+//! - Quit while parked ends the park without `Resumed` (the caller reports `Aborted`).
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard};
+
+use super::event::Aborted;
+
+/// What a checkpoint did while it ran, reported so the caller can emit `paused`/`resumed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Park {
+    /// The worker is about to sleep because a pause was requested.
+    Parked,
+    /// The worker woke up because the pause was lifted.
+    Unparked,
+}
+
+/// Why a value could not be sent into a worker. The value is handed back.
+///
+/// ```
+/// use qworker::core::SendError;
+/// let e = SendError::Finished(7);
+/// assert_eq!(e.into_inner(), 7);
+/// ```
+#[derive(Debug, PartialEq, Eq)]
+pub enum SendError<S> {
+    /// The worker's body has already returned; nothing would ever receive the value.
+    Finished(S),
+    /// The worker kind cannot receive values (function workers).
+    NotAccepted(S),
+}
+
+impl<S> SendError<S> {
+    /// The value that was not sent.
+    pub fn into_inner(self) -> S {
+        match self {
+            SendError::Finished(v) | SendError::NotAccepted(v) => v,
+        }
+    }
+}
+
+impl<S> std::fmt::Display for SendError<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SendError::Finished(_) => f.write_str("the worker has finished; the value was not sent"),
+            SendError::NotAccepted(_) => {
+                f.write_str("this worker does not receive values (only generator workers do)")
+            }
+        }
+    }
+}
+
+impl<S: std::fmt::Debug> std::error::Error for SendError<S> {}
+
+struct Inner<S> {
+    pause_requested: bool,
+    inbox: VecDeque<S>,
+    closed: bool,
+}
+
+/// Pause/resume/quit/send requests and the worker-side checkpoint.
+pub(crate) struct Control<S> {
+    quit: AtomicBool,
+    pause_hint: AtomicBool,
+    inbox_len: AtomicUsize,
+    inner: Mutex<Inner<S>>,
+    cv: Condvar,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding this lock can only come from a user's Drop of a sent value;
+    // the state itself is always consistent, so poisoning is ignored.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl<S> Control<S> {
+    pub(crate) fn new() -> Self {
+        Control {
+            quit: AtomicBool::new(false),
+            pause_hint: AtomicBool::new(false),
+            inbox_len: AtomicUsize::new(0),
+            inner: Mutex::new(Inner {
+                pause_requested: false,
+                inbox: VecDeque::new(),
+                closed: false,
+            }),
+            cv: Condvar::new(),
+        }
+    }
+
+    // ---- requests (any thread) ----
+
+    pub(crate) fn request_pause(&self, pause: bool) {
+        let mut g = lock(&self.inner);
+        g.pause_requested = pause;
+        self.pause_hint.store(pause, Ordering::Release);
+        drop(g);
+        self.cv.notify_all();
+    }
+
+    /// Flips the requested pause state; returns the new request.
+    pub(crate) fn toggle_pause(&self) -> bool {
+        let mut g = lock(&self.inner);
+        g.pause_requested = !g.pause_requested;
+        let now = g.pause_requested;
+        self.pause_hint.store(now, Ordering::Release);
+        drop(g);
+        self.cv.notify_all();
+        now
+    }
+
+    pub(crate) fn pause_requested(&self) -> bool {
+        self.pause_hint.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn request_quit(&self) {
+        self.quit.store(true, Ordering::SeqCst);
+        // Take the lock so a worker between its check and its wait cannot miss the notify.
+        drop(lock(&self.inner));
+        self.cv.notify_all();
+    }
+
+    pub(crate) fn quit_requested(&self) -> bool {
+        self.quit.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn quit_flag(&self) -> &AtomicBool {
+        &self.quit
+    }
+
+    pub(crate) fn send(&self, value: S) -> Result<(), SendError<S>> {
+        let mut g = lock(&self.inner);
+        if g.closed {
+            return Err(SendError::Finished(value));
+        }
+        g.inbox.push_back(value);
+        self.inbox_len.store(g.inbox.len(), Ordering::Release);
+        drop(g);
+        self.cv.notify_all();
+        Ok(())
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        lock(&self.inner).closed
+    }
+
+    // ---- worker side ----
+
+    /// Honours quit and pause. Parks while a pause is requested. `on_park` is called with
+    /// `Parked` before sleeping and `Unparked` after a resume (never after a quit).
+    pub(crate) fn checkpoint(&self, on_park: &mut dyn FnMut(Park)) -> Result<(), Aborted> {
+        if self.quit.load(Ordering::Acquire) {
+            return Err(Aborted);
+        }
+        if !self.pause_hint.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        let g = lock(&self.inner);
+        self.park(g, on_park).map(drop)
+    }
+
+    /// Parks while paused; returns the guard so callers can continue under the lock.
+    fn park<'a>(
+        &'a self,
+        mut g: MutexGuard<'a, Inner<S>>,
+        on_park: &mut dyn FnMut(Park),
+    ) -> Result<MutexGuard<'a, Inner<S>>, Aborted> {
+        if self.quit.load(Ordering::Acquire) {
+            return Err(Aborted);
+        }
+        if !g.pause_requested {
+            return Ok(g);
+        }
+        on_park(Park::Parked);
+        while g.pause_requested && !self.quit.load(Ordering::Acquire) {
+            g = self.cv.wait(g).unwrap_or_else(|p| p.into_inner());
+        }
+        if self.quit.load(Ordering::Acquire) {
+            return Err(Aborted);
+        }
+        on_park(Park::Unparked);
+        Ok(g)
+    }
+
+    /// The oldest sent value, if any. Lock-free when nothing was sent.
+    pub(crate) fn take_sent(&self) -> Option<S> {
+        if self.inbox_len.load(Ordering::Acquire) == 0 {
+            return None;
+        }
+        let mut g = lock(&self.inner);
+        let v = g.inbox.pop_front();
+        self.inbox_len.store(g.inbox.len(), Ordering::Release);
+        v
+    }
+
+    /// Blocks until a value is sent; honours pause and quit while waiting.
+    pub(crate) fn recv(&self, on_park: &mut dyn FnMut(Park)) -> Result<S, Aborted> {
+        let mut g = lock(&self.inner);
+        loop {
+            g = self.park(g, on_park)?;
+            if let Some(v) = g.inbox.pop_front() {
+                self.inbox_len.store(g.inbox.len(), Ordering::Release);
+                return Ok(v);
+            }
+            g = self.cv.wait(g).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+
+    /// Called once when the body has returned: refuses further sends and hands back the
+    /// values that were sent but never received.
+    pub(crate) fn close(&self) -> Vec<S> {
+        let mut g = lock(&self.inner);
+        g.closed = true;
+        self.inbox_len.store(0, Ordering::Release);
+        g.inbox.drain(..).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[test]
+    fn last_request_wins_before_a_checkpoint() {
+        let c = Control::<()>::new();
+        c.request_pause(true);
+        c.request_pause(false);
+        let mut parks = vec![];
+        assert_eq!(c.checkpoint(&mut |p| parks.push(p)), Ok(()));
+        assert!(parks.is_empty(), "pause();resume() must leave no trace");
+    }
+
+    #[test]
+    fn toggle_flips_the_request() {
+        let c = Control::<()>::new();
+        assert!(c.toggle_pause());
+        assert!(c.pause_requested());
+        assert!(!c.toggle_pause());
+        assert!(!c.pause_requested());
+    }
+
+    #[test]
+    fn quit_ends_a_park_without_unpark() {
+        let c = Arc::new(Control::<()>::new());
+        c.request_pause(true);
+        let (tx, rx) = std::sync::mpsc::channel();
+        let c2 = c.clone();
+        let t = std::thread::spawn(move || {
+            let mut seen = vec![];
+            let r = c2.checkpoint(&mut |p| {
+                seen.push(p);
+                tx.send(()).unwrap();
+            });
+            (r, seen)
+        });
+        rx.recv().unwrap(); // parked
+        c.request_quit();
+        let (r, seen) = t.join().unwrap();
+        assert_eq!(r, Err(Aborted));
+        assert_eq!(seen, vec![Park::Parked]);
+    }
+
+    #[test]
+    fn sends_are_fifo_and_refused_after_close() {
+        let c = Control::<i32>::new();
+        c.send(1).unwrap();
+        c.send(2).unwrap();
+        assert_eq!(c.take_sent(), Some(1));
+        c.send(3).unwrap();
+        assert_eq!(c.close(), vec![2, 3]);
+        assert_eq!(c.send(4), Err(SendError::Finished(4)));
+        assert_eq!(c.take_sent(), None);
+    }
+
+    #[test]
+    fn recv_blocks_until_a_send() {
+        let c = Arc::new(Control::<i32>::new());
+        let c2 = c.clone();
+        let t = std::thread::spawn(move || c2.recv(&mut |_| {}));
+        c.send(42).unwrap();
+        assert_eq!(t.join().unwrap(), Ok(42));
+    }
+}

@@ -1,0 +1,223 @@
+//! What a worker reports, in the order its receiver sees it, and the error types that go with it.
+//!
+//! An [`Event`] stream always reads: `Started`, then any of `Yielded`, `Progress`, `Warned`,
+//! `Paused`, `Resumed` in the order they happened, then at most one of `Aborted` / `Returned` /
+//! `Errored`, then `Finished` exactly once, last.
+
+use std::fmt;
+
+/// One thing a worker reported. The GUI thread receives these in order.
+///
+/// ```
+/// use qworker::core::Event;
+/// let e: Event<i32, String, String> = Event::Yielded(3);
+/// assert_eq!(e.kind(), "yielded");
+/// ```
+#[derive(Debug)]
+pub enum Event<Y, R, E> {
+    /// The body began to run on a pool thread.
+    Started,
+    /// A value passed to [`Context::yield_`](crate::core::Context::yield_).
+    Yielded(Y),
+    /// Progress; consecutive undelivered progress events are coalesced into the newest.
+    Progress(Progress),
+    /// A message passed to [`Context::warn`](crate::core::Context::warn).
+    Warned(String),
+    /// The worker is parked after a pause request.
+    Paused,
+    /// The worker left the parked state after a resume request.
+    Resumed,
+    /// The worker stopped because `quit()` was requested. No `Returned` follows.
+    Aborted,
+    /// The body returned `Ok(value)`.
+    Returned(R),
+    /// The body returned `Err(e)` or panicked.
+    Errored(WorkerError<E>),
+    /// Last event, exactly once.
+    Finished,
+}
+
+impl<Y, R, E> Event<Y, R, E> {
+    /// The event's signal name (`"started"`, `"yielded"`, ...), for logs.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::Started => "started",
+            Event::Yielded(_) => "yielded",
+            Event::Progress(_) => "progress",
+            Event::Warned(_) => "warned",
+            Event::Paused => "paused",
+            Event::Resumed => "resumed",
+            Event::Aborted => "aborted",
+            Event::Returned(_) => "returned",
+            Event::Errored(_) => "errored",
+            Event::Finished => "finished",
+        }
+    }
+
+    /// `true` for `Aborted`, `Returned` and `Errored`.
+    pub fn is_outcome(&self) -> bool {
+        matches!(self, Event::Aborted | Event::Returned(_) | Event::Errored(_))
+    }
+}
+
+/// Work done so far. `total == 0` means the total is unknown.
+///
+/// ```
+/// use qworker::core::Progress;
+/// let p = Progress::new(5, 10);
+/// assert_eq!(p.fraction(), Some(0.5));
+/// assert_eq!(Progress::new(11, 10).total, 0); // past the total: unknown, not overflow
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Progress {
+    /// Units done.
+    pub done: u64,
+    /// Units in all; 0 when unknown.
+    pub total: u64,
+}
+
+impl Progress {
+    /// Progress `done` of `total`; a `done` past a known total makes the total unknown (0).
+    pub fn new(done: u64, total: u64) -> Self {
+        let total = if total != 0 && done > total { 0 } else { total };
+        Progress { done, total }
+    }
+
+    /// `done / total`, or `None` when the total is unknown.
+    pub fn fraction(&self) -> Option<f64> {
+        (self.total != 0).then(|| self.done as f64 / self.total as f64)
+    }
+}
+
+/// Why a worker failed: its body returned an error, or it panicked.
+///
+/// ```
+/// use qworker::core::WorkerError;
+/// let e: WorkerError<String> = WorkerError::Failed("disk full".into());
+/// assert_eq!(e.to_string(), "disk full");
+/// assert_eq!(e.error(), Some(&"disk full".to_string()));
+/// let p: WorkerError<String> = WorkerError::Panicked("index out of bounds".into());
+/// assert!(p.is_panic());
+/// assert_eq!(p.to_string(), "panicked: index out of bounds");
+/// ```
+#[derive(Debug)]
+pub enum WorkerError<E> {
+    /// The body returned `Err(e)`.
+    Failed(E),
+    /// The body panicked; the panic message.
+    Panicked(String),
+}
+
+impl<E> WorkerError<E> {
+    /// The body's error value, if it returned one (not for panics).
+    pub fn error(&self) -> Option<&E> {
+        match self {
+            WorkerError::Failed(e) => Some(e),
+            WorkerError::Panicked(_) => None,
+        }
+    }
+
+    /// `true` when the body panicked.
+    pub fn is_panic(&self) -> bool {
+        matches!(self, WorkerError::Panicked(_))
+    }
+}
+
+impl<E: fmt::Display> fmt::Display for WorkerError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WorkerError::Failed(e) => e.fmt(f),
+            WorkerError::Panicked(msg) => write!(f, "panicked: {msg}"),
+        }
+    }
+}
+
+impl<E: fmt::Debug + fmt::Display> std::error::Error for WorkerError<E> {}
+
+/// Returned by every checkpoint ([`yield_`](crate::core::Context::yield_),
+/// [`check`](crate::core::Context::check), ...) once `quit()` was requested.
+/// Propagate it with `?`; the worker then reports `aborted`, not an error.
+///
+/// ```
+/// use qworker::core::Aborted;
+/// let boxed: Box<dyn std::error::Error + Send + Sync> = Aborted.into();
+/// assert_eq!(boxed.to_string(), "worker aborted: quit was requested");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Aborted;
+
+impl fmt::Display for Aborted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("worker aborted: quit was requested")
+    }
+}
+
+impl std::error::Error for Aborted {}
+
+/// The default error type of a worker body: any error, boxed.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// A worker's state as its receiver has seen it (not the request).
+///
+/// ```
+/// use qworker::core::State;
+/// assert_eq!(State::Paused.as_str(), "paused");
+/// assert_eq!(State::from_i32(State::Finished as i32), Some(State::Finished));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[repr(i32)]
+pub enum State {
+    /// Not started, or started but `started` not delivered yet.
+    #[default]
+    Pending = 0,
+    /// `started` delivered, not paused, not finished.
+    Running = 1,
+    /// `paused` delivered and no `resumed` since.
+    Paused = 2,
+    /// `finished` delivered.
+    Finished = 3,
+}
+
+impl State {
+    /// Lower-case name, as QML sees it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Pending => "pending",
+            State::Running => "running",
+            State::Paused => "paused",
+            State::Finished => "finished",
+        }
+    }
+
+    /// The inverse of `state as i32`.
+    pub fn from_i32(v: i32) -> Option<State> {
+        match v {
+            0 => Some(State::Pending),
+            1 => Some(State::Running),
+            2 => Some(State::Paused),
+            3 => Some(State::Finished),
+            _ => None,
+        }
+    }
+
+    /// The state after `event` was delivered.
+    pub fn after<Y, R, E>(self, event: &Event<Y, R, E>) -> State {
+        match event {
+            Event::Started | Event::Resumed => State::Running,
+            Event::Paused => State::Paused,
+            Event::Finished => State::Finished,
+            _ => self,
+        }
+    }
+}
+
+/// Turns a panic payload into its message.
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "panic with a non-string payload".to_string()
+    }
+}

@@ -1,0 +1,401 @@
+//! The mailbox: events travel from the worker thread to the receiver in order, with one
+//! wake-up per batch, under the delivery policy the user chose.
+//!
+//! Design note.
+//!
+//! Producer (worker thread) and receiver (GUI thread) share `Inner` under one mutex. The
+//! receiver owns a second, private queue (`Receiver::local`) and swaps the shared queue into
+//! it when its own is empty, so it takes the lock once per batch, not once per event.
+//!
+//! Wake-up protocol (`scheduled`): a producer that pushes while `scheduled == false` sets it and
+//! calls the waker once (outside the lock). The receiver clears it, under the lock, only when it
+//! found the shared queue empty after delivering everything it had. So exactly one drain
+//! request is outstanding whenever undelivered events exist, and no event can be pushed without
+//! either a pending drain or a wake. A drain that stops for its time budget leaves `scheduled`
+//! set and its caller re-posts it.
+//!
+//! Policies act on yielded values only; every other event is kept, in order:
+//! - `All`: nothing is dropped.
+//! - `Bounded(n)`: `push_yield` waits while `n` yielded values are undelivered (counted until
+//!   the receiver has delivered them). Quit and `close` end the wait.
+//! - `Latest`: a yielded value still in the shared queue is dropped when a newer one arrives,
+//!   so at most one undelivered value waits here (plus one the receiver already took).
+//!
+//! Progress is always coalesced: an undelivered progress event is replaced by a newer one,
+//! which takes the newer position so no progress ever runs ahead of the yields before it.
+//! Replaced entries near the back are removed; elsewhere they become holes (`None`), at most one
+//! per other event in between, so memory stays bounded by the events that are really kept.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use super::event::{Aborted, Event, Progress};
+
+/// How a worker's yielded values are delivered.
+///
+/// ```
+/// use qworker::core::Policy;
+/// assert_eq!(Policy::default(), Policy::All);
+/// assert!(Policy::parse("bounded:8") == Ok(Policy::Bounded(8)));
+/// assert!(Policy::parse("latest") == Ok(Policy::Latest));
+/// assert!(Policy::parse("bounded:0").is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Policy {
+    /// Every value, in order, nothing dropped (superqt's semantics).
+    #[default]
+    All,
+    /// Every value, in order, but `yield_` blocks while this many values are undelivered.
+    Bounded(usize),
+    /// Only the newest undelivered value is kept: memory stays flat, the newest is shown.
+    Latest,
+}
+
+impl Policy {
+    /// Parses `"all"`, `"latest"` or `"bounded:N"` (N ≥ 1), as QML and C++ pass it.
+    pub fn parse(s: &str) -> Result<Policy, String> {
+        let t = s.trim().to_ascii_lowercase();
+        match t.as_str() {
+            "all" => Ok(Policy::All),
+            "latest" => Ok(Policy::Latest),
+            _ => match t.strip_prefix("bounded:").map(|n| n.trim().parse::<usize>()) {
+                Some(Ok(n)) if n >= 1 => Ok(Policy::Bounded(n)),
+                _ => Err(format!(
+                    "unknown delivery policy {s:?}: expected \"all\", \"latest\" or \"bounded:N\" with N >= 1"
+                )),
+            },
+        }
+    }
+}
+
+/// Called by a mailbox when it goes from "nothing to deliver" to "something to deliver".
+/// Implementations post one drain request to the receiving thread (the Qt layer uses the
+/// QObject's event loop). Must not call back into the mailbox.
+pub trait Waker: Send + Sync + 'static {
+    /// Request one drain on the receiving thread.
+    fn wake(&self);
+}
+
+impl<F: Fn() + Send + Sync + 'static> Waker for F {
+    fn wake(&self) {
+        self()
+    }
+}
+
+type Slot<Y, R, E> = Option<Event<Y, R, E>>;
+
+struct Inner<Y, R, E> {
+    queue: VecDeque<Slot<Y, R, E>>,
+    /// Absolute position of `queue[0]`.
+    base: u64,
+    /// Absolute position of the newest yielded value still in `queue` (Latest only).
+    last_yield: Option<u64>,
+    /// Absolute position of the undelivered progress event still in `queue`.
+    last_progress: Option<u64>,
+    /// Yielded values pushed and not yet delivered (Bounded only).
+    undelivered: usize,
+    scheduled: bool,
+    closed: bool,
+}
+
+impl<Y, R, E> Inner<Y, R, E> {
+    fn end(&self) -> u64 {
+        self.base + self.queue.len() as u64
+    }
+
+    /// The index in `queue` of a tracked absolute position, if it is still there.
+    fn index(&self, pos: Option<u64>) -> Option<usize> {
+        pos.filter(|&p| p >= self.base && p < self.end())
+            .map(|p| (p - self.base) as usize)
+    }
+
+    /// Removes (near the back) or punches a hole at `idx`, keeping tracked positions right.
+    fn drop_at(&mut self, idx: usize) {
+        if idx + 2 >= self.queue.len() {
+            self.queue.remove(idx);
+            let abs = self.base + idx as u64;
+            for p in [&mut self.last_yield, &mut self.last_progress].into_iter().flatten() {
+                if *p > abs {
+                    *p -= 1;
+                }
+            }
+        } else {
+            self.queue[idx] = None;
+        }
+    }
+
+    /// Pushes at the back; returns whether the caller must wake the receiver.
+    fn push(&mut self, ev: Event<Y, R, E>) -> bool {
+        self.queue.push_back(Some(ev));
+        !std::mem::replace(&mut self.scheduled, true)
+    }
+
+    fn push_progress(&mut self, p: Progress) -> bool {
+        if let Some(idx) = self.index(self.last_progress) {
+            if idx + 1 == self.queue.len() {
+                self.queue[idx] = Some(Event::Progress(p));
+                return false; // still undelivered, so a drain is already scheduled
+            }
+            self.queue[idx] = None;
+        }
+        self.last_progress = Some(self.end());
+        self.push(Event::Progress(p))
+    }
+}
+
+/// The shared half of a worker's event channel.
+pub(crate) struct Mailbox<Y, R, E> {
+    policy: Policy,
+    inner: Mutex<Inner<Y, R, E>>,
+    space: Condvar,
+    waker: Box<dyn Waker>,
+}
+
+impl<Y, R, E> Mailbox<Y, R, E> {
+    pub(crate) fn new(policy: Policy, waker: Box<dyn Waker>) -> Self {
+        Mailbox {
+            policy,
+            inner: Mutex::new(Inner {
+                queue: VecDeque::new(),
+                base: 0,
+                last_yield: None,
+                last_progress: None,
+                undelivered: 0,
+                scheduled: false,
+                closed: false,
+            }),
+            space: Condvar::new(),
+            waker,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner<Y, R, E>> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn wake_if(&self, wake: bool) {
+        if wake {
+            self.waker.wake();
+        }
+    }
+
+    /// Pushes any event but `Yielded`/`Progress` (which have their own methods).
+    pub(crate) fn push(&self, ev: Event<Y, R, E>) {
+        let mut g = self.lock();
+        if g.closed {
+            return;
+        }
+        let wake = g.push(ev);
+        drop(g);
+        self.wake_if(wake);
+    }
+
+    /// Pushes two events under one lock (an outcome and `Finished`).
+    pub(crate) fn push_pair(&self, a: Event<Y, R, E>, b: Event<Y, R, E>) {
+        let mut g = self.lock();
+        if g.closed {
+            return;
+        }
+        let wake = g.push(a);
+        g.push(b);
+        drop(g);
+        self.wake_if(wake);
+    }
+
+    pub(crate) fn push_progress(&self, p: Progress) {
+        let mut g = self.lock();
+        if g.closed {
+            return;
+        }
+        let wake = g.push_progress(p);
+        drop(g);
+        self.wake_if(wake);
+    }
+
+    /// Pushes a yielded value (and the progress tick that goes with it, if any).
+    /// With `Bounded(n)`, waits while `n` values are undelivered; `quit` ends the wait with
+    /// `Err(Aborted)` (the value is dropped). After `close` the value is dropped silently:
+    /// the receiver is gone and the worker has been asked to quit.
+    pub(crate) fn push_yield(
+        &self,
+        value: Y,
+        tick: Option<Progress>,
+        quit: &AtomicBool,
+    ) -> Result<(), Aborted> {
+        let mut g = self.lock();
+        if let Policy::Bounded(n) = self.policy {
+            while g.undelivered >= n && !g.closed {
+                if quit.load(Ordering::Acquire) {
+                    return Err(Aborted);
+                }
+                g = self.space.wait(g).unwrap_or_else(|p| p.into_inner());
+            }
+            g.undelivered += 1;
+        }
+        if g.closed {
+            return Ok(());
+        }
+        if self.policy == Policy::Latest
+            && let Some(idx) = g.index(g.last_yield)
+        {
+            g.drop_at(idx);
+        }
+        let mut wake = false;
+        match (tick, g.index(g.last_progress)) {
+            // [.., P_old] -> [.., Y, P_new]: the yield takes the stale progress's slot.
+            (Some(p), Some(idx)) if idx + 1 == g.queue.len() => {
+                g.queue[idx] = Some(Event::Yielded(value));
+                g.last_yield = Some(g.base + idx as u64);
+                g.last_progress = Some(g.end());
+                g.queue.push_back(Some(Event::Progress(p)));
+            }
+            (tick, _) => {
+                g.last_yield = Some(g.end());
+                wake = g.push(Event::Yielded(value));
+                if let Some(p) = tick {
+                    g.push_progress(p);
+                }
+            }
+        }
+        drop(g);
+        self.wake_if(wake);
+        Ok(())
+    }
+
+    /// Wakes a producer blocked in `push_yield` so it can see a quit request.
+    pub(crate) fn notify_quit(&self) {
+        drop(self.lock());
+        self.space.notify_all();
+    }
+
+    /// Receiver side: moves everything queued into `out` (which must be empty). Returns `false`
+    /// and clears `scheduled` when nothing was queued.
+    fn take_all(&self, out: &mut VecDeque<Slot<Y, R, E>>) -> bool {
+        debug_assert!(out.is_empty());
+        let mut g = self.lock();
+        if g.queue.is_empty() {
+            g.scheduled = false;
+            return false;
+        }
+        g.base += g.queue.len() as u64;
+        std::mem::swap(&mut g.queue, out);
+        true
+    }
+
+    /// Receiver side: `n` yielded values were delivered (Bounded only).
+    fn release(&self, n: usize) {
+        let mut g = self.lock();
+        g.undelivered = g.undelivered.saturating_sub(n);
+        drop(g);
+        self.space.notify_all();
+    }
+
+    /// Receiver side: the receiver is gone. Drops undelivered events (outside the lock) and
+    /// unblocks a waiting producer; later pushes are dropped.
+    fn close(&self) {
+        let mut g = self.lock();
+        g.closed = true;
+        let dropped = std::mem::take(&mut g.queue);
+        drop(g);
+        self.space.notify_all();
+        drop(dropped);
+    }
+}
+
+/// What [`Receiver::drain`] stopped on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Drained {
+    /// Nothing left; the next push wakes the receiver again.
+    Empty,
+    /// The time budget ran out with events left: post another drain.
+    More,
+    /// `Finished` was delivered; nothing will ever follow.
+    Finished,
+}
+
+/// The receiving end of a worker's events. Lives on the thread that delivers them.
+/// Dropping it asks the worker to quit and drops undelivered events.
+pub struct Receiver<Y, R, E> {
+    pub(crate) shared: std::sync::Arc<dyn ReceiverPort<Y, R, E>>,
+    local: VecDeque<Slot<Y, R, E>>,
+    finished: bool,
+}
+
+/// What a receiver needs from the worker's shared state.
+pub(crate) trait ReceiverPort<Y, R, E>: Send + Sync {
+    fn mailbox(&self) -> &Mailbox<Y, R, E>;
+    fn request_quit(&self);
+}
+
+/// How many events are delivered between two looks at the clock.
+const CLOCK_STRIDE: u32 = 32;
+
+impl<Y, R, E> Receiver<Y, R, E> {
+    pub(crate) fn new(shared: std::sync::Arc<dyn ReceiverPort<Y, R, E>>) -> Self {
+        Receiver {
+            shared,
+            local: VecDeque::new(),
+            finished: false,
+        }
+    }
+
+    /// `true` once `Finished` was delivered.
+    pub fn is_finished(&self) -> bool {
+        self.finished
+    }
+
+    /// Delivers events in order to `deliver`, for at most `budget` (`None`: until empty).
+    /// Call it once per wake-up; when it returns [`Drained::More`], call it again later
+    /// (the Qt layer re-posts it so input and paint events interleave).
+    pub fn drain(
+        &mut self,
+        budget: Option<Duration>,
+        mut deliver: impl FnMut(Event<Y, R, E>),
+    ) -> Drained {
+        if self.finished {
+            return Drained::Finished;
+        }
+        let mailbox = self.shared.mailbox();
+        let bounded = matches!(mailbox.policy, Policy::Bounded(_));
+        let start = budget.map(|b| (Instant::now(), b));
+        let mut count: u32 = 0;
+        loop {
+            let Some(slot) = self.local.pop_front() else {
+                if mailbox.take_all(&mut self.local) {
+                    continue;
+                }
+                return Drained::Empty;
+            };
+            let Some(ev) = slot else { continue };
+            let is_yield = matches!(ev, Event::Yielded(_));
+            let is_last = matches!(ev, Event::Finished);
+            deliver(ev);
+            if bounded && is_yield {
+                mailbox.release(1);
+            }
+            if is_last {
+                self.finished = true;
+                self.local.clear();
+                return Drained::Finished;
+            }
+            count = count.wrapping_add(1);
+            if count % CLOCK_STRIDE == 0
+                && let Some((t0, b)) = start
+                && t0.elapsed() >= b
+            {
+                return Drained::More;
+            }
+        }
+    }
+}
+
+impl<Y, R, E> Drop for Receiver<Y, R, E> {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.shared.request_quit();
+        }
+        self.shared.mailbox().close();
+    }
+}

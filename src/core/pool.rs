@@ -1,0 +1,554 @@
+//! The thread pool that runs worker bodies, and the registry of live workers.
+//!
+//! Guarantee: a started worker starts running promptly even when every thread is busy with
+//! long-running work (the pool grows), idle threads are reused and expire after a while, and an
+//! optional concurrency limit caps how many bodies run at once.
+//!
+//! Design note.
+//!
+//! One mutex guards `State`. A submitted job goes to `queue`. It is *startable* while fewer than
+//! `limit` jobs run. Idle threads wait on `work` and take startable jobs in FIFO order. When
+//! there are more startable jobs than idle threads:
+//! - below `core_threads` threads, the submitter spawns a thread for the job at once;
+//! - otherwise the monitor thread spawns one per such job as soon as the oldest has waited
+//!   `grace`. So a burst of short jobs is served by the threads that exist (no thread per job),
+//!   while a job stuck behind long-running ones waits at most `grace`.
+//!
+//! The monitor sleeps on `monitor` with no timeout while nothing is startable and unserved:
+//! no polling. Idle threads exit after `expiry` without work, or at once when `stopping`.
+//!
+//! Registry: a started worker is registered (name and quit handle) until its body has
+//! returned and its last event is in its mailbox. `await_workers` asks every registered
+//! worker to quit and waits on `changed` for the registry to empty; it never kills a thread.
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
+
+type Job = Box<dyn FnOnce() + Send + 'static>;
+
+/// A live worker as the registry sees it.
+pub(crate) trait Member: Send + Sync {
+    fn name(&self) -> String;
+    fn request_quit(&self);
+}
+
+struct State {
+    queue: VecDeque<(Job, Instant)>,
+    threads: usize,
+    idle: usize,
+    running: usize,
+    limit: Option<usize>,
+    core_threads: usize,
+    expiry: Duration,
+    grace: Duration,
+    monitor_alive: bool,
+    stopping: bool,
+    registry: HashMap<u64, Arc<dyn Member>>,
+    peak_threads: usize,
+    spawned: u64,
+}
+
+impl State {
+    fn startable(&self) -> usize {
+        let room = self.limit.map_or(usize::MAX, |l| l.saturating_sub(self.running));
+        self.queue.len().min(room)
+    }
+
+    /// Startable jobs that no idle thread will take.
+    fn unserved(&self) -> usize {
+        self.startable().saturating_sub(self.idle)
+    }
+}
+
+struct Shared {
+    state: Mutex<State>,
+    work: Condvar,
+    monitor: Condvar,
+    changed: Condvar,
+    name: String,
+}
+
+/// A pool of threads for worker bodies. [`Pool::global`] is the one workers use by default.
+///
+/// ```
+/// use qworker::core::Pool;
+/// let pool = Pool::new("docs");
+/// let (tx, rx) = std::sync::mpsc::channel();
+/// pool.execute(move || tx.send(6 * 7).unwrap()).unwrap();
+/// assert_eq!(rx.recv().unwrap(), 42);
+/// pool.shutdown(std::time::Duration::from_secs(5)).unwrap();
+/// assert_eq!(pool.thread_count(), 0);
+/// ```
+#[derive(Clone)]
+pub struct Pool {
+    shared: Arc<Shared>,
+}
+
+/// Some workers did not stop in time. Their threads keep running; nothing was killed.
+///
+/// ```
+/// use qworker::core::AwaitError;
+/// let e = AwaitError { still_running: vec!["loader".into()] };
+/// assert_eq!(e.to_string(), "1 worker(s) did not stop in time: loader");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwaitError {
+    /// Names of the workers still running, in start order.
+    pub still_running: Vec<String>,
+}
+
+impl fmt::Display for AwaitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} worker(s) did not stop in time: {}",
+            self.still_running.len(),
+            self.still_running.join(", ")
+        )
+    }
+}
+
+impl std::error::Error for AwaitError {}
+
+/// The OS refused to create a thread.
+#[derive(Debug)]
+pub struct SpawnError(pub std::io::Error);
+
+impl fmt::Display for SpawnError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "could not start a pool thread: {}", self.0)
+    }
+}
+
+impl std::error::Error for SpawnError {}
+
+fn lock(m: &Mutex<State>) -> MutexGuard<'_, State> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+static NEXT_MEMBER: AtomicU64 = AtomicU64::new(1);
+
+impl Pool {
+    /// A new, empty pool. Threads are named `"{name}-N"`.
+    pub fn new(name: &str) -> Pool {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Pool {
+            shared: Arc::new(Shared {
+                state: Mutex::new(State {
+                    queue: VecDeque::new(),
+                    threads: 0,
+                    idle: 0,
+                    running: 0,
+                    limit: None,
+                    core_threads: cores.max(2),
+                    expiry: Duration::from_secs(30),
+                    grace: Duration::from_millis(1),
+                    monitor_alive: false,
+                    stopping: false,
+                    registry: HashMap::new(),
+                    peak_threads: 0,
+                    spawned: 0,
+                }),
+                work: Condvar::new(),
+                monitor: Condvar::new(),
+                changed: Condvar::new(),
+                name: name.to_string(),
+            }),
+        }
+    }
+
+    /// The process-wide pool workers run on unless told otherwise.
+    pub fn global() -> &'static Pool {
+        static GLOBAL: OnceLock<Pool> = OnceLock::new();
+        GLOBAL.get_or_init(|| Pool::new("qworker"))
+    }
+
+    /// Caps how many jobs run at once (`None`: no cap, the default). Jobs over the cap wait
+    /// in FIFO order.
+    pub fn set_max_concurrency(&self, limit: Option<usize>) {
+        let mut g = lock(&self.shared.state);
+        g.limit = limit.map(|l| l.max(1));
+        self.dispatch(&mut g);
+    }
+
+    /// The concurrency cap, if any.
+    pub fn max_concurrency(&self) -> Option<usize> {
+        lock(&self.shared.state).limit
+    }
+
+    /// How long an idle thread waits for work before it exits (default 30 s).
+    pub fn set_expiry(&self, expiry: Duration) {
+        lock(&self.shared.state).expiry = expiry;
+        self.shared.work.notify_all();
+    }
+
+    /// How long a startable job may wait for a busy pool before a thread is added for it
+    /// (default 1 ms).
+    pub fn set_grace(&self, grace: Duration) {
+        lock(&self.shared.state).grace = grace;
+        self.shared.monitor.notify_all();
+    }
+
+    /// Runs `job` on a pool thread. Errors only when the OS cannot create a needed thread
+    /// and no thread exists to take the job.
+    pub fn execute(&self, job: impl FnOnce() + Send + 'static) -> Result<(), SpawnError> {
+        let mut g = lock(&self.shared.state);
+        g.stopping = false;
+        g.queue.push_back((Box::new(job), Instant::now()));
+        if g.idle > 0 {
+            self.shared.work.notify_one();
+        }
+        let r = self.dispatch(&mut g);
+        if r.is_err() && g.threads == 0 {
+            g.queue.pop_back();
+            return r;
+        }
+        Ok(())
+    }
+
+    /// Spawns threads for unserved startable jobs while below `core_threads`; wakes the
+    /// monitor for the rest.
+    fn dispatch(&self, g: &mut State) -> Result<(), SpawnError> {
+        while g.unserved() > 0 && g.threads < g.core_threads {
+            self.spawn_with_front(g)?;
+        }
+        if g.unserved() > 0 {
+            if !g.monitor_alive {
+                self.start_monitor(g)?;
+            }
+            self.shared.monitor.notify_one();
+        }
+        Ok(())
+    }
+
+    /// Pops the front job and starts a new thread running it.
+    fn spawn_with_front(&self, g: &mut State) -> Result<(), SpawnError> {
+        let (job, _) = g.queue.pop_front().expect("spawn without a queued job");
+        g.running += 1;
+        g.threads += 1;
+        g.spawned += 1;
+        g.peak_threads = g.peak_threads.max(g.threads);
+        let shared = self.shared.clone();
+        let name = format!("{}-{}", self.shared.name, g.spawned);
+        // The job moves into the thread; on failure it comes back through the channel-free
+        // path below (Builder::spawn drops the closure, so keep it in an Option we can reclaim).
+        let slot = Arc::new(Mutex::new(Some(job)));
+        let slot2 = slot.clone();
+        let spawned = std::thread::Builder::new().name(name).spawn(move || {
+            let first = slot2.lock().unwrap_or_else(|p| p.into_inner()).take();
+            worker_main(shared, first)
+        });
+        if let Err(e) = spawned {
+            g.running -= 1;
+            g.threads -= 1;
+            if let Some(job) = slot.lock().unwrap_or_else(|p| p.into_inner()).take() {
+                g.queue.push_front((job, Instant::now()));
+            }
+            return Err(SpawnError(e));
+        }
+        Ok(())
+    }
+
+    fn start_monitor(&self, g: &mut State) -> Result<(), SpawnError> {
+        let pool = self.clone();
+        std::thread::Builder::new()
+            .name(format!("{}-monitor", self.shared.name))
+            .spawn(move || pool.monitor_main())
+            .map_err(SpawnError)?;
+        g.monitor_alive = true;
+        Ok(())
+    }
+
+    fn monitor_main(&self) {
+        let mut g = lock(&self.shared.state);
+        loop {
+            if g.stopping {
+                break;
+            }
+            if g.unserved() == 0 {
+                g = self.shared.monitor.wait(g).unwrap_or_else(|p| p.into_inner());
+                continue;
+            }
+            let oldest = g.queue.front().map(|(_, t)| *t).unwrap_or_else(Instant::now);
+            let due = oldest + g.grace;
+            let now = Instant::now();
+            if now < due {
+                g = self
+                    .shared
+                    .monitor
+                    .wait_timeout(g, due - now)
+                    .unwrap_or_else(|p| p.into_inner())
+                    .0;
+                continue;
+            }
+            let mut failed = false;
+            while g.unserved() > 0 {
+                if let Err(e) = self.spawn_with_front(&mut g) {
+                    eprintln!("qworker: pool '{}': {e}; retrying", self.shared.name);
+                    failed = true;
+                    break;
+                }
+            }
+            if failed {
+                g = self
+                    .shared
+                    .monitor
+                    .wait_timeout(g, Duration::from_millis(50))
+                    .unwrap_or_else(|p| p.into_inner())
+                    .0;
+            }
+        }
+        g.monitor_alive = false;
+        drop(g);
+        self.shared.changed.notify_all();
+    }
+
+    /// Live pool threads (running or idle; not counting the monitor).
+    pub fn thread_count(&self) -> usize {
+        lock(&self.shared.state).threads
+    }
+
+    /// Threads waiting for work.
+    pub fn idle_count(&self) -> usize {
+        lock(&self.shared.state).idle
+    }
+
+    /// Jobs running now.
+    pub fn running_count(&self) -> usize {
+        lock(&self.shared.state).running
+    }
+
+    /// Jobs submitted and not started yet.
+    pub fn queued_count(&self) -> usize {
+        lock(&self.shared.state).queue.len()
+    }
+
+    /// The largest number of threads alive at once so far.
+    pub fn peak_threads(&self) -> usize {
+        lock(&self.shared.state).peak_threads
+    }
+
+    /// Workers started and not yet done (their body has not returned).
+    pub fn live_workers(&self) -> usize {
+        lock(&self.shared.state).registry.len()
+    }
+
+    /// Names of the workers started and not yet done, in start order.
+    pub fn live_worker_names(&self) -> Vec<String> {
+        let g = lock(&self.shared.state);
+        let mut v: Vec<_> = g.registry.iter().map(|(id, m)| (*id, m.name())).collect();
+        drop(g);
+        v.sort_by_key(|(id, _)| *id);
+        v.into_iter().map(|(_, n)| n).collect()
+    }
+
+    pub(crate) fn register(&self, member: Arc<dyn Member>) -> u64 {
+        let id = NEXT_MEMBER.fetch_add(1, Ordering::Relaxed);
+        lock(&self.shared.state).registry.insert(id, member);
+        id
+    }
+
+    pub(crate) fn unregister(&self, id: u64) {
+        let removed = lock(&self.shared.state).registry.remove(&id);
+        self.shared.changed.notify_all();
+        drop(removed);
+    }
+
+    /// Asks every live worker to quit, then waits up to `timeout` for all of them to end.
+    /// Names the ones that did not; never kills a thread.
+    pub fn await_workers(&self, timeout: Duration) -> Result<(), AwaitError> {
+        let deadline = Instant::now() + timeout;
+        let members: Vec<_> = lock(&self.shared.state).registry.values().cloned().collect();
+        for m in &members {
+            m.request_quit();
+        }
+        drop(members);
+        let mut g = lock(&self.shared.state);
+        while !g.registry.is_empty() {
+            let now = Instant::now();
+            if now >= deadline {
+                drop(g);
+                return Err(AwaitError {
+                    still_running: self.live_worker_names(),
+                });
+            }
+            g = self
+                .shared
+                .changed
+                .wait_timeout(g, deadline - now)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
+        Ok(())
+    }
+
+    /// [`await_workers`](Self::await_workers), then stops idle threads and the monitor and
+    /// waits (within the same timeout) until no pool thread is left. The pool can be used
+    /// again afterwards.
+    pub fn shutdown(&self, timeout: Duration) -> Result<(), AwaitError> {
+        let deadline = Instant::now() + timeout;
+        self.await_workers(timeout)?;
+        let mut g = lock(&self.shared.state);
+        g.stopping = true;
+        self.shared.work.notify_all();
+        self.shared.monitor.notify_all();
+        while g.threads > 0 || g.monitor_alive {
+            let now = Instant::now();
+            if now >= deadline {
+                let n = g.threads;
+                drop(g);
+                return Err(AwaitError {
+                    still_running: vec![format!("{n} pool thread(s) still busy")],
+                });
+            }
+            g = self
+                .shared
+                .changed
+                .wait_timeout(g, deadline - now)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
+        Ok(())
+    }
+}
+
+fn worker_main(shared: Arc<Shared>, first: Option<Job>) {
+    let mut job = first;
+    let mut g;
+    loop {
+        if let Some(j) = job.take() {
+            // A job's own panics are caught by the task runner; this is the last line of
+            // defence that keeps the pool's accounting right.
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(j));
+            g = lock(&shared.state);
+            g.running -= 1;
+        } else {
+            g = lock(&shared.state);
+        }
+        // Take the next startable job, or wait for one.
+        loop {
+            if g.startable() > 0 {
+                let (j, _) = g.queue.pop_front().expect("startable implies queued");
+                g.running += 1;
+                job = Some(j);
+                break;
+            }
+            if g.stopping {
+                g.threads -= 1;
+                drop(g);
+                shared.changed.notify_all();
+                return;
+            }
+            g.idle += 1;
+            let expiry = g.expiry;
+            let (g2, timeout) = shared
+                .work
+                .wait_timeout(g, expiry)
+                .unwrap_or_else(|p| p.into_inner());
+            g = g2;
+            g.idle -= 1;
+            if timeout.timed_out() && g.startable() == 0 {
+                g.threads -= 1;
+                drop(g);
+                shared.changed.notify_all();
+                return;
+            }
+        }
+        drop(g);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+
+    #[test]
+    fn long_jobs_do_not_starve_a_short_one() {
+        let pool = Pool::new("t-starve");
+        let (release_tx, release_rx) = crossbeam_channel::unbounded::<()>();
+        let (started_tx, started_rx) = mpsc::channel();
+        for _ in 0..8 {
+            let rx = release_rx.clone();
+            let tx = started_tx.clone();
+            pool.execute(move || {
+                tx.send(()).unwrap();
+                let _ = rx.recv();
+            })
+            .unwrap();
+        }
+        for _ in 0..8 {
+            started_rx.recv().unwrap(); // all 8 long jobs run at once
+        }
+        let (tx, rx) = mpsc::channel();
+        pool.execute(move || tx.send(1).unwrap()).unwrap();
+        assert_eq!(rx.recv().unwrap(), 1, "the short job ran while 8 long ones block");
+        assert!(pool.thread_count() >= 9);
+        drop(release_tx);
+        pool.shutdown(Duration::from_secs(10)).unwrap();
+        assert_eq!(pool.thread_count(), 0);
+    }
+
+    #[test]
+    fn concurrency_limit_is_honoured() {
+        let pool = Pool::new("t-limit");
+        pool.set_max_concurrency(Some(2));
+        let now = Arc::new(Mutex::new((0usize, 0usize))); // (current, max)
+        let (done_tx, done_rx) = mpsc::channel();
+        for _ in 0..20 {
+            let now = now.clone();
+            let done = done_tx.clone();
+            pool.execute(move || {
+                {
+                    let mut g = now.lock().unwrap();
+                    g.0 += 1;
+                    g.1 = g.1.max(g.0);
+                }
+                std::thread::yield_now();
+                now.lock().unwrap().0 -= 1;
+                done.send(()).unwrap();
+            })
+            .unwrap();
+        }
+        for _ in 0..20 {
+            done_rx.recv().unwrap();
+        }
+        assert!(now.lock().unwrap().1 <= 2);
+        pool.shutdown(Duration::from_secs(10)).unwrap();
+    }
+
+    #[test]
+    fn idle_threads_are_reused() {
+        let pool = Pool::new("t-reuse");
+        for i in 0..200 {
+            let (tx, rx) = mpsc::channel();
+            pool.execute(move || tx.send(i).unwrap()).unwrap();
+            assert_eq!(rx.recv().unwrap(), i);
+        }
+        assert!(
+            pool.peak_threads() <= 3,
+            "sequential jobs reuse threads, peak {}",
+            pool.peak_threads()
+        );
+        pool.shutdown(Duration::from_secs(10)).unwrap();
+    }
+
+    #[test]
+    fn idle_threads_expire() {
+        let pool = Pool::new("t-expire");
+        pool.set_expiry(Duration::from_millis(20));
+        let (tx, rx) = mpsc::channel();
+        pool.execute(move || tx.send(()).unwrap()).unwrap();
+        rx.recv().unwrap();
+        let g = lock(&pool.shared.state);
+        let (g, _) = pool
+            .shared
+            .changed
+            .wait_timeout_while(g, Duration::from_secs(10), |s| s.threads > 0)
+            .unwrap();
+        assert_eq!(g.threads, 0, "an idle thread exits after its expiry");
+    }
+}
