@@ -5,7 +5,12 @@ fn main() {
         .qt_module("Gui")
         .qt_module("Quick")
         .qt_module("Widgets")
-        .files(["src/qt/probe.rs"])
+        .files(["src/qt/qobject.rs"])
+        .include_dir("cpp")
+        .cpp_file("cpp/glue.cpp")
+        // None: do not export the whole crate as an include root (that makes every build
+        // re-run this script). Headers of ours live in cpp/ and are included as <qworker/...>.
         .crate_include_root(None)
         .build();
+    println!("cargo::rerun-if-changed=cpp/glue.h");
 }

@@ -12,7 +12,7 @@ PACKAGES=(
   qml6-module-qtquick qml6-module-qtquick-window qml6-module-qtqml
   qml6-module-qtqml-models qml6-module-qtqml-workerscript
   qml6-module-qtquick-controls qml6-module-qtquick-templates qml6-module-qtquick-layouts
-  xvfb xauth
+  xvfb xauth lld
 )
 
 missing=()

@@ -60,7 +60,9 @@ impl<S> SendError<S> {
 impl<S> std::fmt::Display for SendError<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            SendError::Finished(_) => f.write_str("the worker has finished; the value was not sent"),
+            SendError::Finished(_) => {
+                f.write_str("the worker has finished; the value was not sent")
+            }
             SendError::NotAccepted(_) => {
                 f.write_str("this worker does not receive values (only generator workers do)")
             }

@@ -56,7 +56,10 @@ impl<Y, R, E> Event<Y, R, E> {
 
     /// `true` for `Aborted`, `Returned` and `Errored`.
     pub fn is_outcome(&self) -> bool {
-        matches!(self, Event::Aborted | Event::Returned(_) | Event::Errored(_))
+        matches!(
+            self,
+            Event::Aborted | Event::Returned(_) | Event::Errored(_)
+        )
     }
 }
 
@@ -106,6 +109,9 @@ pub enum WorkerError<E> {
     Failed(E),
     /// The body panicked; the panic message.
     Panicked(String),
+    /// A value the worker produced could not be delivered to a receiver (for example a
+    /// yielded value with no conversion for a QML receiver); the worker was stopped.
+    Undeliverable(String),
 }
 
 impl<E> WorkerError<E> {
@@ -113,7 +119,7 @@ impl<E> WorkerError<E> {
     pub fn error(&self) -> Option<&E> {
         match self {
             WorkerError::Failed(e) => Some(e),
-            WorkerError::Panicked(_) => None,
+            WorkerError::Panicked(_) | WorkerError::Undeliverable(_) => None,
         }
     }
 
@@ -128,6 +134,7 @@ impl<E: fmt::Display> fmt::Display for WorkerError<E> {
         match self {
             WorkerError::Failed(e) => e.fmt(f),
             WorkerError::Panicked(msg) => write!(f, "panicked: {msg}"),
+            WorkerError::Undeliverable(msg) => write!(f, "stopped: {msg}"),
         }
     }
 }
@@ -187,6 +194,11 @@ impl State {
             State::Paused => "paused",
             State::Finished => "finished",
         }
+    }
+
+    /// `true` between `started` and `finished` (paused included), as superqt's `is_running`.
+    pub fn is_running(self) -> bool {
+        matches!(self, State::Running | State::Paused)
     }
 
     /// The inverse of `state as i32`.

@@ -60,7 +60,10 @@ impl Policy {
         match t.as_str() {
             "all" => Ok(Policy::All),
             "latest" => Ok(Policy::Latest),
-            _ => match t.strip_prefix("bounded:").map(|n| n.trim().parse::<usize>()) {
+            _ => match t
+                .strip_prefix("bounded:")
+                .map(|n| n.trim().parse::<usize>())
+            {
                 Some(Ok(n)) if n >= 1 => Ok(Policy::Bounded(n)),
                 _ => Err(format!(
                     "unknown delivery policy {s:?}: expected \"all\", \"latest\" or \"bounded:N\" with N >= 1"
@@ -87,6 +90,7 @@ impl<F: Fn() + Send + Sync + 'static> Waker for F {
 type Slot<Y, R, E> = Option<Event<Y, R, E>>;
 
 struct Inner<Y, R, E> {
+    policy: Policy,
     queue: VecDeque<Slot<Y, R, E>>,
     /// Absolute position of `queue[0]`.
     base: u64,
@@ -116,7 +120,10 @@ impl<Y, R, E> Inner<Y, R, E> {
         if idx + 2 >= self.queue.len() {
             self.queue.remove(idx);
             let abs = self.base + idx as u64;
-            for p in [&mut self.last_yield, &mut self.last_progress].into_iter().flatten() {
+            for p in [&mut self.last_yield, &mut self.last_progress]
+                .into_iter()
+                .flatten()
+            {
                 if *p > abs {
                     *p -= 1;
                 }
@@ -147,7 +154,6 @@ impl<Y, R, E> Inner<Y, R, E> {
 
 /// The shared half of a worker's event channel.
 pub(crate) struct Mailbox<Y, R, E> {
-    policy: Policy,
     inner: Mutex<Inner<Y, R, E>>,
     space: Condvar,
     waker: Box<dyn Waker>,
@@ -156,8 +162,8 @@ pub(crate) struct Mailbox<Y, R, E> {
 impl<Y, R, E> Mailbox<Y, R, E> {
     pub(crate) fn new(policy: Policy, waker: Box<dyn Waker>) -> Self {
         Mailbox {
-            policy,
             inner: Mutex::new(Inner {
+                policy,
                 queue: VecDeque::new(),
                 base: 0,
                 last_yield: None,
@@ -169,6 +175,15 @@ impl<Y, R, E> Mailbox<Y, R, E> {
             space: Condvar::new(),
             waker,
         }
+    }
+
+    /// Changes the policy; only before the worker starts (the caller guarantees it).
+    pub(crate) fn set_policy(&self, policy: Policy) {
+        self.lock().policy = policy;
+    }
+
+    fn is_bounded(&self) -> bool {
+        matches!(self.lock().policy, Policy::Bounded(_))
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner<Y, R, E>> {
@@ -225,7 +240,7 @@ impl<Y, R, E> Mailbox<Y, R, E> {
         quit: &AtomicBool,
     ) -> Result<(), Aborted> {
         let mut g = self.lock();
-        if let Policy::Bounded(n) = self.policy {
+        if let Policy::Bounded(n) = g.policy {
             while g.undelivered >= n && !g.closed {
                 if quit.load(Ordering::Acquire) {
                     return Err(Aborted);
@@ -237,7 +252,7 @@ impl<Y, R, E> Mailbox<Y, R, E> {
         if g.closed {
             return Ok(());
         }
-        if self.policy == Policy::Latest
+        if g.policy == Policy::Latest
             && let Some(idx) = g.index(g.last_yield)
         {
             g.drop_at(idx);
@@ -358,7 +373,7 @@ impl<Y, R, E> Receiver<Y, R, E> {
             return Drained::Finished;
         }
         let mailbox = self.shared.mailbox();
-        let bounded = matches!(mailbox.policy, Policy::Bounded(_));
+        let bounded = mailbox.is_bounded();
         let start = budget.map(|b| (Instant::now(), b));
         let mut count: u32 = 0;
         loop {

@@ -18,6 +18,7 @@ mod tests;
 
 pub use context::{Context, NoYield};
 pub use control::SendError;
+pub(crate) use event::panic_message;
 pub use event::{Aborted, BoxError, Event, Progress, State, WorkerError};
 pub use mailbox::{Drained, Policy, Receiver, Waker};
 pub use pool::{AwaitError, Pool, SpawnError};

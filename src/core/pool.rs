@@ -53,7 +53,9 @@ struct State {
 
 impl State {
     fn startable(&self) -> usize {
-        let room = self.limit.map_or(usize::MAX, |l| l.saturating_sub(self.running));
+        let room = self
+            .limit
+            .map_or(usize::MAX, |l| l.saturating_sub(self.running));
         self.queue.len().min(room)
     }
 
@@ -171,7 +173,9 @@ impl Pool {
     pub fn set_max_concurrency(&self, limit: Option<usize>) {
         let mut g = lock(&self.shared.state);
         g.limit = limit.map(|l| l.max(1));
-        self.dispatch(&mut g);
+        // A raised limit may make queued jobs startable. If a thread cannot be created now,
+        // the monitor retries, so the error needs no handling here.
+        let _ = self.dispatch(&mut g);
     }
 
     /// The concurrency cap, if any.
@@ -269,10 +273,18 @@ impl Pool {
                 break;
             }
             if g.unserved() == 0 {
-                g = self.shared.monitor.wait(g).unwrap_or_else(|p| p.into_inner());
+                g = self
+                    .shared
+                    .monitor
+                    .wait(g)
+                    .unwrap_or_else(|p| p.into_inner());
                 continue;
             }
-            let oldest = g.queue.front().map(|(_, t)| *t).unwrap_or_else(Instant::now);
+            let oldest = g
+                .queue
+                .front()
+                .map(|(_, t)| *t)
+                .unwrap_or_else(Instant::now);
             let due = oldest + g.grace;
             let now = Instant::now();
             if now < due {
@@ -361,7 +373,11 @@ impl Pool {
     /// Names the ones that did not; never kills a thread.
     pub fn await_workers(&self, timeout: Duration) -> Result<(), AwaitError> {
         let deadline = Instant::now() + timeout;
-        let members: Vec<_> = lock(&self.shared.state).registry.values().cloned().collect();
+        let members: Vec<_> = lock(&self.shared.state)
+            .registry
+            .values()
+            .cloned()
+            .collect();
         for m in &members {
             m.request_quit();
         }
@@ -485,7 +501,11 @@ mod tests {
         }
         let (tx, rx) = mpsc::channel();
         pool.execute(move || tx.send(1).unwrap()).unwrap();
-        assert_eq!(rx.recv().unwrap(), 1, "the short job ran while 8 long ones block");
+        assert_eq!(
+            rx.recv().unwrap(),
+            1,
+            "the short job ran while 8 long ones block"
+        );
         assert!(pool.thread_count() >= 9);
         drop(release_tx);
         pool.shutdown(Duration::from_secs(10)).unwrap();

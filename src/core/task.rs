@@ -195,6 +195,16 @@ where
     R: Send + 'static,
     E: Send + 'static,
 {
+    /// Changes the delivery policy (before start).
+    pub fn set_policy(&mut self, policy: Policy) {
+        self.shared.mailbox.set_policy(policy);
+    }
+
+    /// Sets a progress total up front: each `yield_` then counts one unit (before start).
+    pub fn set_progress_total(&mut self, total: Option<u64>) {
+        self.total = total;
+    }
+
     /// Runs the body on `pool`. Events reach the receiver through the waker, never from
     /// inside this call, so connections made right after it miss nothing.
     pub fn start(self, pool: &Pool) -> Result<(), SpawnError> {

@@ -74,7 +74,11 @@ impl<Y, S, R> Rig<Y, S, R> {
     /// Delivers events into `out` until `finished` or until `stop` says so (checked after
     /// each event). Returns whether it stopped on `finished`. Waits for a wake before each
     /// drain, except after `Drained::More`, when the Qt layer re-posts the drain itself.
-    fn run_until(&mut self, out: &mut Vec<Ev<Y, R>>, mut stop: impl FnMut(&Ev<Y, R>) -> bool) -> bool {
+    fn run_until(
+        &mut self,
+        out: &mut Vec<Ev<Y, R>>,
+        mut stop: impl FnMut(&Ev<Y, R>) -> bool,
+    ) -> bool {
         loop {
             if !self.more {
                 self.wakes
@@ -120,14 +124,33 @@ fn opts() -> Options {
 
 /// Checks the lifecycle invariants of one event stream; returns the outcome's kind.
 fn check_order<Y, R, E>(events: &[Event<Y, R, E>]) -> &'static str {
-    assert!(matches!(events.first(), Some(Event::Started)), "started first: {:?}", kinds(events));
-    assert!(matches!(events.last(), Some(Event::Finished)), "finished last: {:?}", kinds(events));
-    let finished = events.iter().filter(|e| matches!(e, Event::Finished)).count();
+    assert!(
+        matches!(events.first(), Some(Event::Started)),
+        "started first: {:?}",
+        kinds(events)
+    );
+    assert!(
+        matches!(events.last(), Some(Event::Finished)),
+        "finished last: {:?}",
+        kinds(events)
+    );
+    let finished = events
+        .iter()
+        .filter(|e| matches!(e, Event::Finished))
+        .count();
     assert_eq!(finished, 1, "finished exactly once");
     let outcomes: Vec<_> = events.iter().filter(|e| e.is_outcome()).collect();
-    assert_eq!(outcomes.len(), 1, "exactly one outcome: {:?}", kinds(events));
+    assert_eq!(
+        outcomes.len(),
+        1,
+        "exactly one outcome: {:?}",
+        kinds(events)
+    );
     let n = events.len();
-    assert!(events[n - 2].is_outcome(), "the outcome comes right before finished");
+    assert!(
+        events[n - 2].is_outcome(),
+        "the outcome comes right before finished"
+    );
     let mut paused = false;
     for e in &events[1..n - 2] {
         match e {
@@ -333,7 +356,11 @@ fn quit_gives_aborted_then_finished_and_no_returned() {
     assert_eq!(check_order(&ev), "aborted");
     assert!(!kinds(&ev).contains(&"returned"));
     let y = yields(&ev);
-    assert_eq!(y, (0..y.len() as u32).collect::<Vec<_>>(), "no value lost or reordered");
+    assert_eq!(
+        y,
+        (0..y.len() as u32).collect::<Vec<_>>(),
+        "no value lost or reordered"
+    );
 }
 
 #[test]
@@ -365,7 +392,10 @@ fn pause_parks_at_the_next_checkpoint_and_resume_continues() {
     let before = ev.len();
     r.handle.resume();
     r.run_until(&mut ev, |e| matches!(e, Event::Resumed));
-    assert!(matches!(ev[before], Event::Resumed), "resumed is the first event after paused");
+    assert!(
+        matches!(ev[before], Event::Resumed),
+        "resumed is the first event after paused"
+    );
     r.run_until(&mut ev, |e| matches!(e, Event::Yielded(v) if *v > 20));
     r.handle.quit();
     r.run_until(&mut ev, |_| false);
@@ -393,7 +423,11 @@ fn pause_then_resume_before_a_checkpoint_leaves_it_running() {
     gate_tx.send(()).unwrap();
     let ev = r.run();
     assert_eq!(check_order(&ev), "returned");
-    assert!(!kinds(&ev).contains(&"paused"), "the last request wins: {:?}", kinds(&ev));
+    assert!(
+        !kinds(&ev).contains(&"paused"),
+        "the last request wins: {:?}",
+        kinds(&ev)
+    );
 }
 
 #[test]
@@ -431,7 +465,9 @@ fn sends_are_received_oldest_first_one_per_yield() {
             let got = got.clone();
             move |cx: &mut Context<u32, u32>| {
                 for i in 0..5 {
-                    got.lock().unwrap().push(cx.yield_(i).map_err(|e| e.to_string())?);
+                    got.lock()
+                        .unwrap()
+                        .push(cx.yield_(i).map_err(|e| e.to_string())?);
                 }
                 Ok(())
             }
@@ -443,7 +479,10 @@ fn sends_are_received_oldest_first_one_per_yield() {
     }
     task.start(Pool::global()).unwrap();
     r.run();
-    assert_eq!(*got.lock().unwrap(), [Some(10), Some(20), Some(30), None, None]);
+    assert_eq!(
+        *got.lock().unwrap(),
+        [Some(10), Some(20), Some(30), None, None]
+    );
 }
 
 #[test]
@@ -556,9 +595,17 @@ fn progress_total_ticks_per_yield_coalesces_and_overflows_to_unknown() {
             _ => None,
         })
         .collect();
-    assert_eq!(progress, [Progress { done: 12, total: 0 }], "{:?}", kinds(&ev));
+    assert_eq!(
+        progress,
+        [Progress { done: 12, total: 0 }],
+        "{:?}",
+        kinds(&ev)
+    );
     assert_eq!(yields(&ev), (0..12).collect::<Vec<_>>());
-    assert!(matches!(ev[ev.len() - 3], Event::Progress(_)), "progress after the last yield");
+    assert!(
+        matches!(ev[ev.len() - 3], Event::Progress(_)),
+        "progress after the last yield"
+    );
 }
 
 #[test]
@@ -583,7 +630,12 @@ fn progress_events_follow_the_yields_they_count() {
         match e {
             Event::Yielded(_) => yielded += 1,
             Event::Progress(p) => {
-                assert!(p.done <= yielded, "progress {} ran ahead of {} yields", p.done, yielded);
+                assert!(
+                    p.done <= yielded,
+                    "progress {} ran ahead of {} yields",
+                    p.done,
+                    yielded
+                );
                 assert!(p.done >= last, "progress went backwards");
                 assert_eq!(p.total, 500);
                 last = p.done;
@@ -621,7 +673,10 @@ fn explicit_progress_and_warnings_arrive_in_order() {
         .collect();
     // Undelivered progress is replaced by the newest, which takes the newest position:
     // the warning stays before it, and 2/4 never shows.
-    assert_eq!(shown, ["started", "half way", "9/0", "returned", "finished"]);
+    assert_eq!(
+        shown,
+        ["started", "half way", "9/0", "returned", "finished"]
+    );
 }
 
 #[test]
@@ -649,7 +704,10 @@ fn many_workers_warning_at_once_each_get_their_own_messages() {
                 _ => None,
             })
             .collect();
-        assert_eq!(msgs, (0..50).map(|i| format!("w{w} m{i}")).collect::<Vec<_>>());
+        assert_eq!(
+            msgs,
+            (0..50).map(|i| format!("w{w} m{i}")).collect::<Vec<_>>()
+        );
     }
 }
 
@@ -690,7 +748,11 @@ fn policy_all_delivers_everything() {
 #[test]
 fn policy_latest_keeps_the_newest_value_and_every_other_event() {
     let ev = finished_before_drain(Policy::Latest, 10_000);
-    assert_eq!(yields(&ev), [9_999], "only the newest undelivered value survives");
+    assert_eq!(
+        yields(&ev),
+        [9_999],
+        "only the newest undelivered value survives"
+    );
     let warns = ev.iter().filter(|e| matches!(e, Event::Warned(_))).count();
     assert_eq!(warns, 100, "non-yield events are all kept");
     assert_eq!(check_order(&ev), "returned");
@@ -714,7 +776,11 @@ fn policy_latest_with_a_live_receiver_delivers_in_order_and_the_last_one() {
     let ev = r.run();
     let y = yields(&ev);
     assert!(y.windows(2).all(|w| w[0] < w[1]), "in order");
-    assert_eq!(*y.last().unwrap(), 49_999, "the newest value is always delivered");
+    assert_eq!(
+        *y.last().unwrap(),
+        49_999,
+        "the newest value is always delivered"
+    );
 }
 
 #[test]
@@ -748,7 +814,9 @@ fn policy_bounded_blocks_the_producer_and_quit_unblocks_it() {
     assert_eq!(done.load(Ordering::SeqCst), 3);
     let mut ev = vec![];
     r.run_until(&mut ev, |e| matches!(e, Event::Yielded(0)));
-    step_rx.recv_timeout(Duration::from_secs(30)).expect("delivering one value frees one slot");
+    step_rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("delivering one value frees one slot");
     r.handle.quit();
     r.run_until(&mut ev, |_| false);
     assert_eq!(check_order(&ev), "aborted");
@@ -805,12 +873,18 @@ fn dropping_the_receiver_quits_the_worker_and_drops_its_values() {
     while LIVE.load(Ordering::SeqCst) < 1000 {
         std::thread::yield_now();
     }
-    let Rig { handle, receiver, .. } = r;
+    let Rig {
+        handle, receiver, ..
+    } = r;
     drop(receiver);
     assert!(handle.is_abort_requested());
     pool.await_workers(Duration::from_secs(30)).unwrap();
     assert!(handle.is_done());
-    assert_eq!(LIVE.load(Ordering::SeqCst), 0, "every undelivered value was dropped");
+    assert_eq!(
+        LIVE.load(Ordering::SeqCst),
+        0,
+        "every undelivered value was dropped"
+    );
     pool.shutdown(Duration::from_secs(10)).unwrap();
 }
 
@@ -896,7 +970,10 @@ fn a_worker_can_start_a_worker_from_its_own_thread() {
             break;
         }
     }
-    assert_eq!(kinds(&inner_ev), ["started", "yielded", "returned", "finished"]);
+    assert_eq!(
+        kinds(&inner_ev),
+        ["started", "yielded", "returned", "finished"]
+    );
 }
 
 // ---- stress ----
@@ -1037,7 +1114,8 @@ fn stress_random_bodies_and_random_controls_keep_every_invariant() {
     // (or a quit) so they cannot wait forever.
     let ctl_handles = handles.clone();
     let ctl_plans = plans.clone();
-    let sent: Arc<Vec<Mutex<Vec<u64>>>> = Arc::new((0..WORKERS).map(|_| Mutex::new(vec![])).collect());
+    let sent: Arc<Vec<Mutex<Vec<u64>>>> =
+        Arc::new((0..WORKERS).map(|_| Mutex::new(vec![])).collect());
     let sent2 = sent.clone();
     let mut ctl_rng = Rng(seed.rotate_left(17) | 1);
     let controller = std::thread::spawn(move || {
@@ -1119,7 +1197,11 @@ fn stress_random_bodies_and_random_controls_keep_every_invariant() {
         let y = yields(ev);
         match policies[w] {
             Policy::All | Policy::Bounded(_) => {
-                assert_eq!(y, (0..y.len() as u64).collect::<Vec<_>>(), "w{w}: lost or reordered");
+                assert_eq!(
+                    y,
+                    (0..y.len() as u64).collect::<Vec<_>>(),
+                    "w{w}: lost or reordered"
+                );
                 match (plans[w], outcome) {
                     (Plan::Yields(n), "returned") => assert_eq!(y.len(), n as usize, "w{w}"),
                     (Plan::YieldsThenFail(n) | Plan::YieldsThenPanic(n), "errored") => {
@@ -1148,6 +1230,10 @@ fn stress_random_bodies_and_random_controls_keep_every_invariant() {
     }
     eprintln!("stress outcomes: {outcomes:?}");
     pool.shutdown(Duration::from_secs(30)).unwrap();
-    assert_eq!(pool.thread_count(), 0, "every pool thread is gone at the end");
+    assert_eq!(
+        pool.thread_count(),
+        0,
+        "every pool thread is gone at the end"
+    );
     assert_eq!(pool.live_workers(), 0);
 }

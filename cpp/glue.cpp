@@ -1,0 +1,199 @@
+#include "qworker/glue.h"
+
+#include <mutex>
+#include <vector>
+
+#include <QtCore/QCoreApplication>
+#include <QtCore/QDeadlineTimer>
+#include <QtCore/QEventLoop>
+#include <QtCore/QTimer>
+#include <QtCore/QMetaMethod>
+#include <QtCore/QPointer>
+#include <QtCore/QThread>
+#include <QtQml/QQmlEngine>
+
+namespace qworker::glue {
+
+namespace {
+
+// Reaches QObject's protected isSignalConnected through a member pointer formed in a
+// derived class: legal C++, no object of this type is ever created.
+struct SignalProbe : QObject
+{
+  static bool connected(const QObject& obj, const QMetaMethod& method)
+  {
+    auto probe = &SignalProbe::isSignalConnected;
+    return (obj.*probe)(method);
+  }
+};
+
+std::mutex captureMutex;
+std::vector<rust::String> captured;
+bool capturing = false;
+QtMessageHandler previousHandler = nullptr;
+
+void
+captureHandler(QtMsgType type, const QMessageLogContext& context, const QString& msg)
+{
+  {
+    const std::lock_guard<std::mutex> guard(captureMutex);
+    if (capturing) {
+      const char* kind = "debug";
+      switch (type) {
+        case QtInfoMsg:
+          kind = "info";
+          break;
+        case QtWarningMsg:
+          kind = "warning";
+          break;
+        case QtCriticalMsg:
+          kind = "critical";
+          break;
+        case QtFatalMsg:
+          kind = "fatal";
+          break;
+        default:
+          break;
+      }
+      const QByteArray line = QByteArray(kind) + ": " + msg.toUtf8();
+      captured.emplace_back(line.constData(), static_cast<size_t>(line.size()));
+    }
+  }
+  if (previousHandler) {
+    previousHandler(type, context, msg);
+  }
+}
+
+} // namespace
+
+void
+log_message(int level, rust::Str message)
+{
+  const QString text = QString::fromUtf8(message.data(), static_cast<qsizetype>(message.size()));
+  QMessageLogger logger(nullptr, 0, nullptr, "qworker");
+  switch (level) {
+    case 0:
+      logger.debug("%s", qUtf8Printable(text));
+      break;
+    case 1:
+      logger.info("%s", qUtf8Printable(text));
+      break;
+    case 2:
+      logger.warning("%s", qUtf8Printable(text));
+      break;
+    default:
+      logger.critical("%s", qUtf8Printable(text));
+      break;
+  }
+}
+
+int
+signal_index(const QObject& obj, rust::Str signature)
+{
+  const QByteArray sig(signature.data(), static_cast<qsizetype>(signature.size()));
+  return obj.metaObject()->indexOfSignal(QMetaObject::normalizedSignature(sig.constData()));
+}
+
+bool
+signal_connected(const QObject& obj, int index)
+{
+  if (index < 0) {
+    return false;
+  }
+  return SignalProbe::connected(obj, obj.metaObject()->method(index));
+}
+
+bool
+has_application()
+{
+  return QCoreApplication::instance() != nullptr;
+}
+
+bool
+on_gui_thread()
+{
+  const auto* app = QCoreApplication::instance();
+  return app && QThread::currentThread() == app->thread();
+}
+
+bool
+on_object_thread(const QObject& obj)
+{
+  return QThread::currentThread() == obj.thread();
+}
+
+void
+move_to_gui_thread(QObject& obj)
+{
+  if (auto* app = QCoreApplication::instance()) {
+    obj.moveToThread(app->thread());
+  }
+}
+
+void
+delete_later(QObject& obj)
+{
+  obj.deleteLater();
+}
+
+void
+set_cpp_ownership(QObject& obj)
+{
+  QQmlEngine::setObjectOwnership(&obj, QQmlEngine::CppOwnership);
+}
+
+void
+connect_about_to_quit(rust::Fn<void()> callback)
+{
+  static QPointer<QCoreApplication> connectedTo;
+  auto* app = QCoreApplication::instance();
+  if (!app || connectedTo == app) {
+    return;
+  }
+  connectedTo = app;
+  QObject::connect(app, &QCoreApplication::aboutToQuit, app, [callback]() { callback(); });
+}
+
+void
+process_events_for(int max_ms)
+{
+  QEventLoop loop;
+  QTimer::singleShot(max_ms, &loop, &QEventLoop::quit);
+  // Returns after the timer at the latest; processes whatever arrives before.
+  loop.exec();
+}
+
+void
+capture_begin()
+{
+  const std::lock_guard<std::mutex> guard(captureMutex);
+  if (!capturing) {
+    capturing = true;
+    previousHandler = qInstallMessageHandler(captureHandler);
+  }
+}
+
+void
+capture_end()
+{
+  const std::lock_guard<std::mutex> guard(captureMutex);
+  if (capturing) {
+    capturing = false;
+    qInstallMessageHandler(previousHandler);
+    previousHandler = nullptr;
+  }
+}
+
+rust::Vec<rust::String>
+capture_take()
+{
+  const std::lock_guard<std::mutex> guard(captureMutex);
+  rust::Vec<rust::String> out;
+  for (auto& s : captured) {
+    out.push_back(std::move(s));
+  }
+  captured.clear();
+  return out;
+}
+
+} // namespace qworker::glue

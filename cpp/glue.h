@@ -1,0 +1,38 @@
+// qworker's hand-written C++: what cxx-qt cannot generate. Logging through Qt's message
+// handler, the signal-connection probe, thread and ownership helpers, the aboutToQuit hook,
+// and a message capture for tests.
+#pragma once
+
+#include <QtCore/QObject>
+
+#include "rust/cxx.h"
+
+namespace qworker::glue {
+
+// level: 0 debug, 1 info, 2 warning, 3 critical. Category "qworker".
+void log_message(int level, rust::Str message);
+
+// Index of a signal ("yielded(QVariant)") in obj's meta-object, -1 if none.
+int signal_index(const QObject& obj, rust::Str signature);
+// Whether the signal at `index` has any receiver (QObject::isSignalConnected).
+bool signal_connected(const QObject& obj, int index);
+
+bool has_application();
+bool on_gui_thread();
+bool on_object_thread(const QObject& obj);
+void move_to_gui_thread(QObject& obj);
+void delete_later(QObject& obj);
+// Keeps QML's garbage collector away from an object Rust owns.
+void set_cpp_ownership(QObject& obj);
+// Connects QCoreApplication::aboutToQuit to `callback`, once per application object.
+void connect_about_to_quit(rust::Fn<void()> callback);
+
+// Processes events for up to `max_ms`, sleeping while there are none (tests, examples).
+void process_events_for(int max_ms);
+
+// Message capture: records every Qt message (and still forwards it) until capture_end().
+void capture_begin();
+void capture_end();
+rust::Vec<rust::String> capture_take();
+
+} // namespace qworker::glue

@@ -1,0 +1,57 @@
+//! Application-wide behaviour: the pool is asked to quit and awaited when the application
+//! quits (bounded, configurable), and helpers around Qt's message log.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use super::qobject::{Level, ffi, log};
+use crate::core::{AwaitError, Pool};
+
+static QUIT_TIMEOUT: Mutex<Duration> = Mutex::new(Duration::from_secs(5));
+
+/// How long the application's quit waits for running workers (default 5 s). Workers that do
+/// not reach a checkpoint in time are reported by name through Qt's message handler; the
+/// process still exits normally.
+///
+/// ```
+/// qworker::set_quit_timeout(std::time::Duration::from_millis(500));
+/// assert_eq!(qworker::quit_timeout(), std::time::Duration::from_millis(500));
+/// ```
+pub fn set_quit_timeout(timeout: Duration) {
+    *QUIT_TIMEOUT.lock().unwrap_or_else(|p| p.into_inner()) = timeout;
+}
+
+/// The current quit timeout.
+pub fn quit_timeout() -> Duration {
+    *QUIT_TIMEOUT.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Asks every running worker of the global pool to quit and waits up to `timeout`.
+/// Returns an error naming those that did not stop; never kills a thread.
+///
+/// ```no_run
+/// if let Err(e) = qworker::await_workers(std::time::Duration::from_secs(2)) {
+///     eprintln!("{e}"); // "1 worker(s) did not stop in time: loader"
+/// }
+/// ```
+pub fn await_workers(timeout: Duration) -> Result<(), AwaitError> {
+    Pool::global().await_workers(timeout)
+}
+
+fn on_about_to_quit() {
+    if let Err(e) = await_workers(quit_timeout()) {
+        log(Level::Warning, &format!("on application quit: {e}"));
+    }
+}
+
+/// Connects `QCoreApplication::aboutToQuit` to [`await_workers`] (once per application).
+/// Called when the first worker is created; call it yourself to cover workers you start on
+/// a pool of your own through the core API.
+pub fn install_quit_hook() {
+    ffi::connect_about_to_quit(on_about_to_quit);
+}
+
+/// `true` on the thread of the `QCoreApplication` (the GUI thread).
+pub fn is_gui_thread() -> bool {
+    ffi::on_gui_thread()
+}

@@ -1,0 +1,302 @@
+//! The `QWorker` QObject (QML: `Worker`): one per worker, with real Qt signals, properties
+//! reflecting the delivered state, and invokable controls. Also the glue functions written in
+//! C++ (`cpp/glue.cpp`).
+//!
+//! The object holds a type-erased [`Driver`](super::driver::Driver); everything typed lives
+//! there. Draining runs here, on the object's thread, when the worker's waker posts it.
+
+use std::pin::Pin;
+use std::rc::Rc;
+
+use cxx_qt::{CxxQtType, Threading};
+use cxx_qt_lib::{QString, QVariant};
+
+use super::driver::Driver;
+
+#[cxx_qt::bridge]
+pub mod ffi {
+    unsafe extern "C++" {
+        include!("cxx-qt-lib/qstring.h");
+        type QString = cxx_qt_lib::QString;
+        include!("cxx-qt-lib/qvariant.h");
+        type QVariant = cxx_qt_lib::QVariant;
+    }
+
+    #[namespace = "qworker::glue"]
+    unsafe extern "C++" {
+        include!("qworker/glue.h");
+        fn log_message(level: i32, message: &str);
+        fn signal_index(obj: &QObject, signature: &str) -> i32;
+        fn signal_connected(obj: &QObject, index: i32) -> bool;
+        fn has_application() -> bool;
+        fn on_gui_thread() -> bool;
+        fn on_object_thread(obj: &QObject) -> bool;
+        fn move_to_gui_thread(obj: Pin<&mut QObject>);
+        fn delete_later(obj: Pin<&mut QObject>);
+        fn set_cpp_ownership(obj: Pin<&mut QObject>);
+        fn connect_about_to_quit(callback: fn());
+        fn process_events_for(max_ms: i32);
+        fn capture_begin();
+        fn capture_end();
+        fn capture_take() -> Vec<String>;
+    }
+
+    unsafe extern "RustQt" {
+        /// A background worker whose events arrive as Qt signals on its thread (the GUI
+        /// thread). Created from Rust (`qworker::generator`, `qworker::function`, ...).
+        #[qobject]
+        #[qml_element = "Worker"]
+        #[qml_uncreatable]
+        #[qproperty(bool, running, READ = is_running, NOTIFY = state_changed)]
+        #[qproperty(bool, paused, READ = is_paused, NOTIFY = state_changed)]
+        #[qproperty(QString, state, READ = state_name, NOTIFY = state_changed)]
+        #[qproperty(bool, abort_requested, cxx_name = "abortRequested", READ = is_abort_requested, NOTIFY = abort_requested_changed)]
+        #[qproperty(f64, progress, READ = progress_done, NOTIFY = progress_changed)]
+        #[qproperty(f64, progress_total, cxx_name = "progressTotal", READ = progress_total_value, NOTIFY = progress_changed)]
+        #[qproperty(QString, name, READ = name_value, NOTIFY = name_changed)]
+        #[qproperty(QString, kind, READ = kind_name, CONSTANT)]
+        type QWorker = super::QWorkerRust;
+
+        #[qsignal]
+        fn started(self: Pin<&mut QWorker>);
+        #[qsignal]
+        fn yielded(self: Pin<&mut QWorker>, value: &QVariant);
+        #[qsignal]
+        fn returned(self: Pin<&mut QWorker>, value: &QVariant);
+        #[qsignal]
+        fn errored(self: Pin<&mut QWorker>, message: &QString);
+        #[qsignal]
+        fn warned(self: Pin<&mut QWorker>, message: &QString);
+        #[qsignal]
+        fn paused(self: Pin<&mut QWorker>);
+        #[qsignal]
+        fn resumed(self: Pin<&mut QWorker>);
+        #[qsignal]
+        fn aborted(self: Pin<&mut QWorker>);
+        #[qsignal]
+        fn finished(self: Pin<&mut QWorker>);
+        #[qsignal]
+        #[cxx_name = "progressChanged"]
+        fn progress_changed(self: Pin<&mut QWorker>, done: f64, total: f64);
+        #[qsignal]
+        #[cxx_name = "stateChanged"]
+        fn state_changed(self: Pin<&mut QWorker>);
+        #[qsignal]
+        #[cxx_name = "abortRequestedChanged"]
+        fn abort_requested_changed(self: Pin<&mut QWorker>);
+        #[qsignal]
+        #[cxx_name = "nameChanged"]
+        fn name_changed(self: Pin<&mut QWorker>);
+
+        fn is_running(self: &QWorker) -> bool;
+        fn is_paused(self: &QWorker) -> bool;
+        fn state_name(self: &QWorker) -> QString;
+        fn is_abort_requested(self: &QWorker) -> bool;
+        fn progress_done(self: &QWorker) -> f64;
+        fn progress_total_value(self: &QWorker) -> f64;
+        fn name_value(self: &QWorker) -> QString;
+        fn kind_name(self: &QWorker) -> QString;
+
+        /// Starts the worker. A second call is refused with a warning.
+        #[qinvokable]
+        fn start(self: Pin<&mut QWorker>) -> bool;
+        /// Requests a pause (generator workers); `paused` follows once it is parked.
+        #[qinvokable]
+        fn pause(self: Pin<&mut QWorker>);
+        /// Lifts a pause request; `resumed` follows.
+        #[qinvokable]
+        fn resume(self: Pin<&mut QWorker>);
+        /// Flips the pause request.
+        #[qinvokable]
+        #[cxx_name = "togglePause"]
+        fn toggle_pause(self: Pin<&mut QWorker>);
+        /// Requests quit: `aborted` then `finished` follow at the next checkpoint.
+        #[qinvokable]
+        fn quit(self: Pin<&mut QWorker>);
+        /// Queues a value for the worker's next `yield_`. Returns false (with a warning) when
+        /// the value is refused.
+        #[qinvokable]
+        fn send(self: Pin<&mut QWorker>, value: &QVariant) -> bool;
+    }
+
+    impl cxx_qt::Threading for QWorker {}
+
+    #[namespace = "rust::cxxqtlib1"]
+    unsafe extern "C++" {
+        include!("cxx-qt-lib/common.h");
+        #[rust_name = "new_qworker"]
+        fn make_unique() -> UniquePtr<QWorker>;
+    }
+}
+
+pub use ffi::QWorker;
+
+/// Log levels of [`log`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Level {
+    Warning = 2,
+    Critical = 3,
+}
+
+/// Writes through Qt's message handler, category `qworker`.
+pub(crate) fn log(level: Level, message: &str) {
+    ffi::log_message(level as i32, message);
+}
+
+/// The Rust side of a `QWorker`.
+#[derive(Default)]
+pub struct QWorkerRust {
+    pub(crate) driver: Option<Rc<dyn Driver>>,
+}
+
+impl Drop for QWorkerRust {
+    fn drop(&mut self) {
+        if let Some(d) = self.driver.take() {
+            d.destroyed();
+        }
+    }
+}
+
+impl QWorker {
+    pub(crate) fn driver(&self) -> Option<Rc<dyn Driver>> {
+        self.rust().driver.clone()
+    }
+
+    fn is_running(&self) -> bool {
+        self.driver().is_some_and(|d| d.state().is_running())
+    }
+
+    fn is_paused(&self) -> bool {
+        self.driver()
+            .is_some_and(|d| d.state() == crate::core::State::Paused)
+    }
+
+    fn state_name(&self) -> QString {
+        QString::from(
+            self.driver()
+                .map_or(crate::core::State::Pending, |d| d.state())
+                .as_str(),
+        )
+    }
+
+    fn is_abort_requested(&self) -> bool {
+        self.driver().is_some_and(|d| d.abort_requested())
+    }
+
+    fn progress_done(&self) -> f64 {
+        self.driver().map_or(0.0, |d| d.progress().done as f64)
+    }
+
+    fn progress_total_value(&self) -> f64 {
+        self.driver().map_or(0.0, |d| d.progress().total as f64)
+    }
+
+    fn name_value(&self) -> QString {
+        QString::from(self.driver().map(|d| d.name()).unwrap_or_default().as_str())
+    }
+
+    fn kind_name(&self) -> QString {
+        QString::from(self.driver().map_or("none", |d| d.kind().as_str()))
+    }
+
+    /// The driver, or a warning naming the call when this object has none.
+    fn driver_for(&self, call: &str) -> Option<Rc<dyn Driver>> {
+        let d = self.driver();
+        if d.is_none() {
+            log(
+                Level::Warning,
+                &format!("Worker.{call}(): this Worker has no work attached; create it from Rust"),
+            );
+        }
+        d
+    }
+
+    fn start(self: Pin<&mut Self>) -> bool {
+        let Some(d) = self.driver_for("start") else {
+            return false;
+        };
+        match d.start() {
+            Ok(()) => true,
+            Err(e) => {
+                log(
+                    Level::Warning,
+                    &format!("worker '{}': start(): {e}", d.name()),
+                );
+                false
+            }
+        }
+    }
+
+    fn pause(self: Pin<&mut Self>) {
+        if let Some(d) = self.driver_for("pause") {
+            d.control(Control::Pause);
+        }
+    }
+
+    fn resume(self: Pin<&mut Self>) {
+        if let Some(d) = self.driver_for("resume") {
+            d.control(Control::Resume);
+        }
+    }
+
+    fn toggle_pause(self: Pin<&mut Self>) {
+        if let Some(d) = self.driver_for("togglePause") {
+            d.control(Control::Toggle);
+        }
+    }
+
+    fn quit(self: Pin<&mut Self>) {
+        if let Some(d) = self.driver_for("quit") {
+            d.control(Control::Quit);
+            if d.take_abort_notice() {
+                self.abort_requested_changed();
+            }
+        }
+    }
+
+    fn send(self: Pin<&mut Self>, value: &QVariant) -> bool {
+        let Some(d) = self.driver_for("send") else {
+            return false;
+        };
+        match d.send_variant(value) {
+            Ok(()) => true,
+            Err(e) => {
+                log(
+                    Level::Warning,
+                    &format!("worker '{}': send(): {e}", d.name()),
+                );
+                false
+            }
+        }
+    }
+}
+
+/// A control request, type-erased.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Control {
+    Pause,
+    Resume,
+    Toggle,
+    Quit,
+}
+
+/// Runs on the object's thread when the waker posted a drain; re-posts itself while events
+/// remain after a time slice, so input and paint events interleave with a flood.
+pub(crate) fn drain_posted(obj: Pin<&mut QWorker>) {
+    let Some(driver) = obj.driver() else { return };
+    let thread = obj.qt_thread();
+    if driver.drain(obj) == crate::core::Drained::More {
+        let _ = thread.queue(drain_posted);
+    }
+}
+
+/// Creates a `QWorker` holding `make(qt_thread)`'s driver. Returns the owning pointer.
+pub(crate) fn new_qworker(
+    make: impl FnOnce(cxx_qt::CxxQtThread<QWorker>) -> Rc<dyn Driver>,
+) -> cxx::UniquePtr<QWorker> {
+    let mut obj = ffi::new_qworker();
+    let thread = obj.qt_thread();
+    let driver = make(thread);
+    obj.pin_mut().rust_mut().get_mut().driver = Some(driver);
+    obj
+}

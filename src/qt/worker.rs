@@ -1,0 +1,644 @@
+//! The typed Rust API: build a worker from a closure, an iterator or a [`Work`] type, connect
+//! typed callbacks, start it, control it, and hand its `QWorker` to QML or C++.
+//!
+//! A worker value owns its `QWorker`. Dropping it asks the work to quit, drops undelivered
+//! events and deletes the QObject (later, if it is delivering at that moment); the thread ends
+//! at its next checkpoint. [`WorkerBase::detach`] instead lets it run to the end on its own.
+
+use std::convert::Infallible;
+use std::fmt::Display;
+use std::ops::Deref;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::{Arc, Mutex};
+
+use cxx_qt::casting::Upcast;
+use cxx_qt::{CxxQtThread, Threading};
+use cxx_qt_lib::{QObjectMutPtr, QVariant};
+
+use super::app;
+use super::driver::{Ctl, Kind, StartError, Typed};
+use super::qobject::{QWorker, ffi, new_qworker};
+use super::variant::{FromVariant, ToVariant};
+use crate::core::{
+    self, Body, BoxError, Context, Event, NoYield, Options, Policy, Pool, Progress, SendError,
+    State, Work, WorkerError,
+};
+
+/// What every worker can do; generator and function workers deref to it.
+pub struct WorkerBase<Y, S, R, E> {
+    ctl: Arc<Ctl<Y, S, R, E>>,
+    typed: Option<Rc<Typed<Y, S, R, E>>>,
+    obj: *mut QWorker,
+    guard: CxxQtThread<QWorker>,
+    kind: Kind,
+    detached: bool,
+}
+
+/// A worker that yields values of type `Y` (and returns `R`, fails with `E`, receives `S`):
+/// napari's and superqt's `GeneratorWorker`. Can be paused, resumed and sent values.
+///
+/// ```no_run
+/// use qworker::{BoxError, Context};
+/// let worker = qworker::generator(|cx: &mut Context<u64>| -> Result<&str, BoxError> {
+///     for i in 0..10 {
+///         cx.yield_(i)?;
+///     }
+///     Ok("done")
+/// });
+/// worker.on_yielded(|v| println!("got {v}")).on_returned(|r| println!("{r}"));
+/// worker.start().unwrap();
+/// ```
+pub struct GeneratorWorker<Y, R = (), E = BoxError, S = ()> {
+    base: WorkerBase<Y, S, R, E>,
+}
+
+/// A worker that runs a function once and returns `R` (or fails with `E`): superqt's
+/// `FunctionWorker`. It cannot be paused; with a context it can be quit at `cx.check()`.
+///
+/// ```no_run
+/// let worker = qworker::function(|| -> Result<u64, qworker::BoxError> { Ok((1..=20).product()) });
+/// worker.on_returned(|v| println!("20! = {v}"));
+/// worker.start().unwrap();
+/// ```
+pub struct FunctionWorker<R, E = BoxError> {
+    base: WorkerBase<NoYield, (), R, E>,
+}
+
+impl<Y, R, E, S> Deref for GeneratorWorker<Y, R, E, S> {
+    type Target = WorkerBase<Y, S, R, E>;
+    fn deref(&self) -> &Self::Target {
+        &self.base
+    }
+}
+
+impl<R, E> Deref for FunctionWorker<R, E> {
+    type Target = WorkerBase<NoYield, (), R, E>;
+    fn deref(&self) -> &Self::Target {
+        &self.base
+    }
+}
+
+/// Bounds every worker's types meet: values cross threads; QML/C++ see them as `QVariant`.
+pub trait Types: Send + 'static {}
+impl<T: Send + 'static> Types for T {}
+
+fn build<Y, S, R, E>(body: Body<Y, S, R, E>, kind: Kind) -> WorkerBase<Y, S, R, E>
+where
+    Y: ToVariant + Send + 'static,
+    S: FromVariant + Send + 'static,
+    R: ToVariant + Send + 'static,
+    E: Display + Send + 'static,
+{
+    assert!(
+        ffi::has_application(),
+        "qworker: create a QGuiApplication (or QCoreApplication) before creating workers"
+    );
+    let gui = ffi::on_gui_thread();
+    if gui {
+        app::install_quit_hook();
+    }
+    let mut typed_out = None;
+    let mut ctl_out = None;
+    let mut obj = new_qworker(|thread| {
+        let (task, handle, receiver) = core::task(
+            body,
+            Options::default(),
+            Box::new(move || {
+                let _ = thread.queue(super::qobject::drain_posted);
+            }),
+        );
+        let ctl = Arc::new(Ctl {
+            task: Mutex::new(Some(task)),
+            handle,
+            pool: Mutex::new(Pool::global().clone()),
+        });
+        let typed = Rc::new(Typed::new(ctl.clone(), receiver, kind));
+        ctl_out = Some(ctl);
+        typed_out = Some(typed.clone());
+        typed
+    });
+    {
+        let o: Pin<&mut cxx_qt::QObject> = obj.pin_mut().upcast_pin();
+        ffi::set_cpp_ownership(o);
+    }
+    if !gui {
+        let o: Pin<&mut cxx_qt::QObject> = obj.pin_mut().upcast_pin();
+        ffi::move_to_gui_thread(o);
+    }
+    let guard = obj.qt_thread();
+    WorkerBase {
+        ctl: ctl_out.expect("driver built"),
+        // Off the GUI thread the driver belongs to the QObject alone (it moved threads).
+        typed: if gui { typed_out } else { None },
+        obj: obj.into_raw(),
+        guard,
+        kind,
+        detached: false,
+    }
+}
+
+/// A generator worker from a closure that takes a [`Context`]. `cx.yield_(v)?` delivers `v`
+/// as `yielded`, honours pause and quit, and returns the value sent in, if any. The closure's
+/// `Ok` value is `returned`; its `Err` is `errored`.
+///
+/// Call it on the GUI thread (or on a worker thread, see [`WorkerBase::on_event_send`]).
+///
+/// ```no_run
+/// use qworker::{BoxError, Context};
+/// // napari's running mean: yield the mean image every 16 iterations.
+/// let worker = qworker::generator(|cx: &mut Context<Vec<f32>>| -> Result<(), BoxError> {
+///     let mut sum = vec![0f32; 64 * 64];
+///     for i in 0..1024u32 {
+///         sum.iter_mut().for_each(|s| *s += 0.5);
+///         if i % 16 == 0 {
+///             cx.yield_(sum.iter().map(|s| s / (i + 1) as f32).collect())?;
+///         }
+///     }
+///     Ok(())
+/// });
+/// worker.on_yielded(|mean| println!("mean[0] = {}", mean[0]));
+/// worker.start().unwrap();
+/// ```
+pub fn generator<Y, S, R, E, F>(body: F) -> GeneratorWorker<Y, R, E, S>
+where
+    F: FnOnce(&mut Context<Y, S>) -> Result<R, E> + Send + 'static,
+    Y: ToVariant + Send + 'static,
+    S: FromVariant + Send + 'static,
+    R: ToVariant + Send + 'static,
+    E: Display + Send + 'static,
+{
+    GeneratorWorker {
+        base: build(Box::new(body), Kind::Generator),
+    }
+}
+
+/// A function worker: runs `f` once on a pool thread; its `Ok` value is `returned`.
+///
+/// ```no_run
+/// let worker = qworker::function(|| -> Result<f64, qworker::BoxError> {
+///     Ok((0..10_000_000).map(|i| i as f64).sum::<f64>() / 10_000_000.0)
+/// });
+/// worker.on_returned(|mean| println!("mean: {mean}"));
+/// worker.start().unwrap();
+/// ```
+pub fn function<R, E, F>(f: F) -> FunctionWorker<R, E>
+where
+    F: FnOnce() -> Result<R, E> + Send + 'static,
+    R: ToVariant + Send + 'static,
+    E: Display + Send + 'static,
+{
+    FunctionWorker {
+        base: build(core::function_body(f), Kind::Function),
+    }
+}
+
+/// A function worker whose body gets a [`Context`] to report progress and warnings and to
+/// call `cx.check()`, so `quit()` can stop it (superqt's function workers cannot be stopped).
+///
+/// ```no_run
+/// use qworker::{BoxError, Context};
+/// let worker = qworker::function_with_context(|cx: &mut Context| -> Result<u64, BoxError> {
+///     let mut n = 0;
+///     for i in 0..1_000u64 {
+///         cx.check()?;              // quit() stops it here
+///         cx.progress(i + 1, 1_000)?;
+///         n += i;
+///     }
+///     Ok(n)
+/// });
+/// worker.start().unwrap();
+/// ```
+pub fn function_with_context<R, E, F>(f: F) -> FunctionWorker<R, E>
+where
+    F: FnOnce(&mut Context) -> Result<R, E> + Send + 'static,
+    R: ToVariant + Send + 'static,
+    E: Display + Send + 'static,
+{
+    FunctionWorker {
+        base: build(Box::new(f), Kind::Function),
+    }
+}
+
+/// A generator worker that yields every item of an iterator (`returned` has no payload).
+///
+/// ```no_run
+/// let worker = qworker::from_iter((0..5).map(|i| i * i));
+/// worker.on_yielded(|sq| println!("{sq}"));
+/// worker.start().unwrap();
+/// ```
+pub fn from_iter<I>(iter: I) -> GeneratorWorker<I::Item, (), Infallible, ()>
+where
+    I: IntoIterator + Send + 'static,
+    I::Item: ToVariant + Send + 'static,
+{
+    GeneratorWorker {
+        base: build(core::iter_body(iter), Kind::Generator),
+    }
+}
+
+/// A generator worker from a [`Work`] type of your own (superqt's `WorkerBase` subclass).
+///
+/// ```no_run
+/// use qworker::{Aborted, Context, Work};
+/// struct Countdown(u32);
+/// impl Work for Countdown {
+///     type Yield = u32;
+///     type Input = ();
+///     type Output = &'static str;
+///     type Error = Aborted;
+///     fn work(&mut self, cx: &mut Context<u32>) -> Result<&'static str, Aborted> {
+///         while self.0 > 0 {
+///             cx.yield_(self.0)?;
+///             self.0 -= 1;
+///         }
+///         Ok("liftoff")
+///     }
+/// }
+/// let worker = qworker::from_work(Countdown(3));
+/// worker.start().unwrap();
+/// ```
+pub fn from_work<W>(work: W) -> GeneratorWorker<W::Yield, W::Output, W::Error, W::Input>
+where
+    W: Work,
+    W::Yield: ToVariant,
+    W::Input: FromVariant,
+    W::Output: ToVariant,
+    W::Error: Display,
+{
+    GeneratorWorker {
+        base: build(core::work_body(work), Kind::Generator),
+    }
+}
+
+impl<Y, S, R, E> WorkerBase<Y, S, R, E>
+where
+    Y: Send + 'static,
+    S: Send + 'static,
+    R: Send + 'static,
+    E: Send + 'static,
+{
+    fn typed(&self, call: &str) -> &Typed<Y, S, R, E> {
+        match &self.typed {
+            Some(t) => t,
+            None => panic!(
+                "qworker: `{call}` connects a callback that runs on the GUI thread, so it must be \
+                 called there; this worker was created on another thread: use `on_event_send`"
+            ),
+        }
+    }
+
+    /// Starts the work on its pool. Events arrive from the event loop only, never inside
+    /// this call, so callbacks and connections made right after it miss nothing.
+    /// A second call returns [`StartError::AlreadyStarted`] and does not start it twice.
+    pub fn start(&self) -> Result<(), StartError> {
+        if self.guard.is_destroyed() {
+            return Err(StartError::Destroyed);
+        }
+        self.ctl.start()
+    }
+
+    /// Requests quit: the body stops at its next checkpoint (also while paused); `aborted`
+    /// then `finished` follow. Never blocks.
+    pub fn quit(&self) {
+        self.ctl.handle.quit();
+    }
+
+    /// The state as delivered to this thread so far (not the request).
+    pub fn state(&self) -> State {
+        match &self.typed {
+            Some(t) => t.delivered_state(),
+            None if self.ctl.handle.is_done() => State::Finished,
+            None if self.ctl.handle.is_started() => State::Running,
+            None => State::Pending,
+        }
+    }
+
+    /// `true` between the delivered `started` and `finished` (paused included).
+    pub fn is_running(&self) -> bool {
+        self.state().is_running()
+    }
+
+    /// `true` between the delivered `paused` and `resumed`.
+    pub fn is_paused(&self) -> bool {
+        self.state() == State::Paused
+    }
+
+    /// `true` once `finished` was delivered.
+    pub fn is_finished(&self) -> bool {
+        self.state() == State::Finished
+    }
+
+    /// `true` once quit was requested.
+    pub fn is_abort_requested(&self) -> bool {
+        self.ctl.handle.is_abort_requested()
+    }
+
+    /// The latest delivered progress.
+    pub fn progress(&self) -> Progress {
+        self.typed
+            .as_ref()
+            .map(|t| t.delivered_progress())
+            .unwrap_or_default()
+    }
+
+    /// The worker's name (logs, `await_workers` errors, QML's `name`).
+    pub fn name(&self) -> String {
+        self.ctl.handle.name()
+    }
+
+    /// `"function"` or `"generator"`.
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    /// The `QWorker` QObject, to expose to QML or C++ (for example as a context property or
+    /// an initial property). It lives as long as this value (or until `finished` when
+    /// detached); `None` once it was destroyed.
+    pub fn qobject_ptr(&self) -> Option<*mut QWorker> {
+        (!self.guard.is_destroyed()).then_some(self.obj)
+    }
+
+    /// The `QWorker` as a `QVariant` holding its `QObject*`, for QML properties and models.
+    ///
+    /// ```no_run
+    /// # use cxx_qt_lib::{QMap, QMapPair_QString_QVariant, QString};
+    /// let worker = qworker::from_iter(0..3);
+    /// let mut props = QMap::<QMapPair_QString_QVariant>::default();
+    /// props.insert(QString::from("worker"), worker.to_qvariant());
+    /// // engine.set_initial_properties(&props); then in QML: `required property var worker`
+    /// ```
+    pub fn to_qvariant(&self) -> QVariant {
+        match self.qobject_ptr() {
+            Some(p) => {
+                // SAFETY: `p` is alive (checked above); QWorker is a QObject subclass.
+                let o = unsafe { <QWorker as Upcast<cxx_qt::QObject>>::upcast_ptr(p) }.cast_mut();
+                QVariant::from(&unsafe { QObjectMutPtr::from_raw(o) })
+            }
+            None => QVariant::default(),
+        }
+    }
+
+    /// Calls `f` on the GUI thread with the `QWorker`, if it still exists. For connecting
+    /// cxx-qt signal handlers or reading properties from Rust.
+    pub fn with_qobject<T>(&self, f: impl FnOnce(Pin<&mut QWorker>) -> T) -> Option<T> {
+        if self.guard.is_destroyed() || !ffi::on_gui_thread() {
+            return None;
+        }
+        // SAFETY: alive (checked), on its thread, and not inside its own drain callbacks'
+        // exclusive borrow: cxx-qt invokables take the same kind of reference re-entrantly.
+        Some(f(unsafe { Pin::new_unchecked(&mut *self.obj) }))
+    }
+
+    /// Runs the worker to its end on its own: the `QWorker` deletes itself after `finished`.
+    /// Starts it first if it was not started.
+    pub fn detach(mut self) -> Result<(), StartError> {
+        match self.ctl.start() {
+            Ok(()) | Err(StartError::AlreadyStarted) => {}
+            Err(e) => return Err(e),
+        }
+        self.detached = true;
+        match &self.typed {
+            Some(t) => {
+                t.detached.set(true);
+                if t.delivered_state() == State::Finished && !self.guard.is_destroyed() {
+                    self.delete_later();
+                }
+            }
+            None => {
+                // Off-thread: mark it from the GUI thread, where the driver lives.
+                let _ = self.guard.queue(|obj| {
+                    if let Some(d) = obj.driver() {
+                        d.set_detached();
+                    }
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn delete_later(&self) {
+        // SAFETY: alive (callers check `guard`), deleteLater is thread-safe.
+        let o: Pin<&mut cxx_qt::QObject> =
+            unsafe { Pin::new_unchecked(&mut *self.obj) }.upcast_pin();
+        ffi::delete_later(o);
+    }
+
+    // ---- typed callbacks (GUI thread) ----
+
+    /// Connects a callback to `started`.
+    pub fn on_started(&self, f: impl FnMut() + 'static) -> &Self {
+        self.typed("on_started").callbacks.started.add(Box::new(f));
+        self
+    }
+
+    /// Connects a callback to `returned`; it gets the body's `Ok` value.
+    pub fn on_returned(&self, f: impl FnMut(&R) + 'static) -> &Self {
+        self.typed("on_returned")
+            .callbacks
+            .returned
+            .add(Box::new(f));
+        self
+    }
+
+    /// Connects a callback to `errored`; it gets the error value or the panic message.
+    /// With no `errored` receiver at all, errors are logged through Qt's message handler.
+    pub fn on_errored(&self, f: impl FnMut(&WorkerError<E>) + 'static) -> &Self {
+        self.typed("on_errored").callbacks.errored.add(Box::new(f));
+        self
+    }
+
+    /// Connects a callback to `warned`.
+    pub fn on_warned(&self, f: impl FnMut(&str) + 'static) -> &Self {
+        self.typed("on_warned").callbacks.warned.add(Box::new(f));
+        self
+    }
+
+    /// Connects a callback to progress (coalesced: the newest value, never a backlog).
+    pub fn on_progress(&self, f: impl FnMut(Progress) + 'static) -> &Self {
+        self.typed("on_progress")
+            .callbacks
+            .progress
+            .add(Box::new(f));
+        self
+    }
+
+    /// Connects a callback to `aborted` (quit was requested before the body returned).
+    pub fn on_aborted(&self, f: impl FnMut() + 'static) -> &Self {
+        self.typed("on_aborted").callbacks.aborted.add(Box::new(f));
+        self
+    }
+
+    /// Connects a callback to `finished`, the last event, delivered once.
+    pub fn on_finished(&self, f: impl FnMut() + 'static) -> &Self {
+        self.typed("on_finished")
+            .callbacks
+            .finished
+            .add(Box::new(f));
+        self
+    }
+
+    /// Connects a callback that sees every event, in order (before the per-signal ones).
+    pub fn on_event(&self, f: impl FnMut(&Event<Y, R, E>) + 'static) -> &Self {
+        self.typed("on_event").callbacks.event.add(Box::new(f));
+        self
+    }
+
+    /// Like [`on_event`](Self::on_event), but callable from any thread: for a worker created
+    /// and started inside another worker's body. The callback still runs on the GUI thread.
+    pub fn on_event_send(&self, f: impl FnMut(&Event<Y, R, E>) + Send + 'static) -> &Self
+    where
+        Y: 'static,
+    {
+        match &self.typed {
+            Some(t) => t.callbacks.event.add(Box::new(f)),
+            None => {
+                let _ = self.guard.queue(move |obj| {
+                    if let Some(d) = obj.driver()
+                        && let Some(t) = d.as_any().downcast_ref::<Typed<Y, S, R, E>>()
+                    {
+                        t.callbacks.event.add(Box::new(f));
+                    }
+                });
+            }
+        }
+        self
+    }
+}
+
+impl<Y, R, E, S> GeneratorWorker<Y, R, E, S>
+where
+    Y: Send + 'static,
+    S: Send + 'static,
+    R: Send + 'static,
+    E: Send + 'static,
+{
+    /// How yielded values are delivered (default [`Policy::All`]); before `start()`.
+    pub fn policy(self, policy: Policy) -> Self {
+        self.base.ctl.with_task(|t| t.set_policy(policy));
+        self
+    }
+
+    /// A total set up front: each `yield_` counts one unit of progress (napari's behaviour);
+    /// before `start()`.
+    pub fn progress_total(self, total: u64) -> Self {
+        self.base
+            .ctl
+            .with_task(|t| t.set_progress_total(Some(total)));
+        self
+    }
+
+    /// Names the worker (logs, `await_workers`, QML's `name`).
+    pub fn name(self, name: &str) -> Self {
+        self.base.ctl.handle.set_name(name);
+        self
+    }
+
+    /// Runs on `pool` instead of [`Pool::global`]; before `start()`.
+    pub fn pool(self, pool: &Pool) -> Self {
+        *self.base.ctl.pool.lock().unwrap_or_else(|p| p.into_inner()) = pool.clone();
+        self
+    }
+
+    /// Requests a pause: the worker parks at its next checkpoint (no CPU) and `paused` is
+    /// delivered then. The latest request wins.
+    pub fn pause(&self) {
+        self.base.ctl.handle.pause();
+    }
+
+    /// Lifts the pause request: a parked worker delivers `resumed` and goes on.
+    pub fn resume(&self) {
+        self.base.ctl.handle.resume();
+    }
+
+    /// Flips the pause request; returns the new request (`true`: pause requested).
+    pub fn toggle_pause(&self) -> bool {
+        self.base.ctl.handle.toggle_pause()
+    }
+
+    /// Queues `value` for the body: each `yield_` receives the oldest value not received yet.
+    /// Refused (the value comes back) once the body has returned.
+    pub fn send(&self, value: S) -> Result<(), SendError<S>> {
+        self.base.ctl.handle.send(value)
+    }
+
+    /// Connects a callback to `yielded`; it gets the value itself (no conversion).
+    pub fn on_yielded(&self, f: impl FnMut(&Y) + 'static) -> &Self {
+        self.base
+            .typed("on_yielded")
+            .callbacks
+            .yielded
+            .add(Box::new(f));
+        self
+    }
+
+    /// Connects a callback to `paused` (the worker is parked).
+    pub fn on_paused(&self, f: impl FnMut() + 'static) -> &Self {
+        self.base
+            .typed("on_paused")
+            .callbacks
+            .paused
+            .add(Box::new(f));
+        self
+    }
+
+    /// Connects a callback to `resumed`.
+    pub fn on_resumed(&self, f: impl FnMut() + 'static) -> &Self {
+        self.base
+            .typed("on_resumed")
+            .callbacks
+            .resumed
+            .add(Box::new(f));
+        self
+    }
+
+    /// Runs the worker to its end on its own (see [`WorkerBase::detach`]).
+    pub fn detach(self) -> Result<(), StartError> {
+        self.base.detach()
+    }
+}
+
+impl<R, E> FunctionWorker<R, E>
+where
+    R: Send + 'static,
+    E: Send + 'static,
+{
+    /// Names the worker (logs, `await_workers`, QML's `name`).
+    pub fn name(self, name: &str) -> Self {
+        self.base.ctl.handle.set_name(name);
+        self
+    }
+
+    /// Runs on `pool` instead of [`Pool::global`]; before `start()`.
+    pub fn pool(self, pool: &Pool) -> Self {
+        *self.base.ctl.pool.lock().unwrap_or_else(|p| p.into_inner()) = pool.clone();
+        self
+    }
+
+    /// Runs the worker to its end on its own (see [`WorkerBase::detach`]).
+    pub fn detach(self) -> Result<(), StartError> {
+        self.base.detach()
+    }
+}
+
+impl<Y, S, R, E> Drop for WorkerBase<Y, S, R, E> {
+    fn drop(&mut self) {
+        if self.detached {
+            return;
+        }
+        self.ctl.handle.quit();
+        if self.guard.is_destroyed() {
+            return;
+        }
+        let draining = self.typed.as_ref().is_some_and(|t| t.is_draining());
+        if ffi::on_gui_thread() && !draining {
+            // SAFETY: alive (checked), owned by us, on its thread, not inside its own drain.
+            drop(unsafe { cxx::UniquePtr::from_raw(self.obj) });
+        } else {
+            // Inside its own delivery (a callback dropped it) or on another thread.
+            let o: Pin<&mut cxx_qt::QObject> =
+                unsafe { Pin::new_unchecked(&mut *self.obj) }.upcast_pin();
+            ffi::delete_later(o);
+        }
+    }
+}
