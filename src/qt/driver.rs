@@ -251,6 +251,8 @@ pub(crate) struct Typed<Y, S, R, E> {
     abort_noticed: Cell<bool>,
     undeliverable: RefCell<Option<String>>,
     pub(crate) detached: Cell<bool>,
+    /// The owner let go during a delivery: deliver nothing more.
+    closed: Cell<bool>,
 }
 
 impl<Y, S, R, E> Typed<Y, S, R, E> {
@@ -266,11 +268,18 @@ impl<Y, S, R, E> Typed<Y, S, R, E> {
             abort_noticed: Cell::new(false),
             undeliverable: RefCell::new(None),
             detached: Cell::new(false),
+            closed: Cell::new(false),
         }
     }
 
     pub(crate) fn is_draining(&self) -> bool {
         self.draining.get()
+    }
+
+    /// Stops all further delivery (the owner dropped the worker inside a callback); the
+    /// running drain skips what is left and then drops the receiver.
+    pub(crate) fn close_delivery(&self) {
+        self.closed.set(true);
     }
 
     pub(crate) fn delivered_state(&self) -> State {
@@ -424,14 +433,22 @@ where
             return Drained::Empty; // never nested; the running drain goes on
         }
         let c = connected(&obj);
-        let status = match self.receiver.try_borrow_mut() {
+        let mut status = match self.receiver.try_borrow_mut() {
             Ok(mut slot) => match slot.as_mut() {
-                Some(r) => r.drain(Some(SLICE), |ev| self.deliver(ev, &mut obj, &c)),
+                Some(r) => r.drain(Some(SLICE), |ev| {
+                    if !self.closed.get() {
+                        self.deliver(ev, &mut obj, &c)
+                    }
+                }),
                 None => Drained::Finished,
             },
             Err(_) => Drained::Empty,
         };
         self.draining.set(false);
+        if self.closed.get() {
+            drop(self.receiver.borrow_mut().take()); // quits, drops what is undelivered
+            status = Drained::Finished;
+        }
         if status == Drained::Finished && self.detached.get() {
             let o: Pin<&mut cxx_qt::QObject> = obj.upcast_pin();
             ffi::delete_later(o);

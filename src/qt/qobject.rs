@@ -162,16 +162,19 @@ impl QWorker {
         self.rust().driver.clone()
     }
 
-    fn is_running(&self) -> bool {
+    /// QML `running`: between the delivered `started` and `finished`.
+    pub fn is_running(&self) -> bool {
         self.driver().is_some_and(|d| d.state().is_running())
     }
 
-    fn is_paused(&self) -> bool {
+    /// QML `paused`: between the delivered `paused` and `resumed`.
+    pub fn is_paused(&self) -> bool {
         self.driver()
             .is_some_and(|d| d.state() == crate::core::State::Paused)
     }
 
-    fn state_name(&self) -> QString {
+    /// QML `state`: `"pending"`, `"running"`, `"paused"` or `"finished"`.
+    pub fn state_name(&self) -> QString {
         QString::from(
             self.driver()
                 .map_or(crate::core::State::Pending, |d| d.state())
@@ -179,23 +182,28 @@ impl QWorker {
         )
     }
 
-    fn is_abort_requested(&self) -> bool {
+    /// QML `abortRequested`: quit was requested.
+    pub fn is_abort_requested(&self) -> bool {
         self.driver().is_some_and(|d| d.abort_requested())
     }
 
-    fn progress_done(&self) -> f64 {
+    /// QML `progress`: units done, as last delivered.
+    pub fn progress_done(&self) -> f64 {
         self.driver().map_or(0.0, |d| d.progress().done as f64)
     }
 
-    fn progress_total_value(&self) -> f64 {
+    /// QML `progressTotal`: 0 when unknown.
+    pub fn progress_total_value(&self) -> f64 {
         self.driver().map_or(0.0, |d| d.progress().total as f64)
     }
 
-    fn name_value(&self) -> QString {
+    /// QML `name`.
+    pub fn name_value(&self) -> QString {
         QString::from(self.driver().map(|d| d.name()).unwrap_or_default().as_str())
     }
 
-    fn kind_name(&self) -> QString {
+    /// QML `kind`: `"function"` or `"generator"`.
+    pub fn kind_name(&self) -> QString {
         QString::from(self.driver().map_or("none", |d| d.kind().as_str()))
     }
 
@@ -211,7 +219,8 @@ impl QWorker {
         d
     }
 
-    fn start(self: Pin<&mut Self>) -> bool {
+    /// QML `start()`: starts the work; `false` with a warning when refused.
+    pub fn start(self: Pin<&mut Self>) -> bool {
         let Some(d) = self.driver_for("start") else {
             return false;
         };
@@ -227,25 +236,29 @@ impl QWorker {
         }
     }
 
-    fn pause(self: Pin<&mut Self>) {
+    /// QML `pause()`: a warning on a function worker.
+    pub fn pause(self: Pin<&mut Self>) {
         if let Some(d) = self.driver_for("pause") {
             d.control(Control::Pause);
         }
     }
 
-    fn resume(self: Pin<&mut Self>) {
+    /// QML `resume()`.
+    pub fn resume(self: Pin<&mut Self>) {
         if let Some(d) = self.driver_for("resume") {
             d.control(Control::Resume);
         }
     }
 
-    fn toggle_pause(self: Pin<&mut Self>) {
+    /// QML `togglePause()`.
+    pub fn toggle_pause(self: Pin<&mut Self>) {
         if let Some(d) = self.driver_for("togglePause") {
             d.control(Control::Toggle);
         }
     }
 
-    fn quit(self: Pin<&mut Self>) {
+    /// QML `quit()`.
+    pub fn quit(self: Pin<&mut Self>) {
         if let Some(d) = self.driver_for("quit") {
             d.control(Control::Quit);
             if d.take_abort_notice() {
@@ -254,7 +267,8 @@ impl QWorker {
         }
     }
 
-    fn send(self: Pin<&mut Self>, value: &QVariant) -> bool {
+    /// QML `send(value)`: `false` with a warning saying what was expected when refused.
+    pub fn send(self: Pin<&mut Self>, value: &QVariant) -> bool {
         let Some(d) = self.driver_for("send") else {
             return false;
         };

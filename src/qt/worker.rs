@@ -636,6 +636,9 @@ impl<Y, S, R, E> Drop for WorkerBase<Y, S, R, E> {
             drop(unsafe { cxx::UniquePtr::from_raw(self.obj) });
         } else {
             // Inside its own delivery (a callback dropped it) or on another thread.
+            if let Some(t) = &self.typed {
+                t.close_delivery();
+            }
             let o: Pin<&mut cxx_qt::QObject> =
                 unsafe { Pin::new_unchecked(&mut *self.obj) }.upcast_pin();
             ffi::delete_later(o);
