@@ -143,6 +143,12 @@ set_cpp_ownership(QObject& obj)
 }
 
 void
+exit_application(int code)
+{
+  QCoreApplication::exit(code);
+}
+
+void
 connect_about_to_quit(rust::Fn<void()> callback)
 {
   static QPointer<QCoreApplication> connectedTo;

@@ -24,6 +24,8 @@ void move_to_gui_thread(QObject& obj);
 void delete_later(QObject& obj);
 // Keeps QML's garbage collector away from an object Rust owns.
 void set_cpp_ownership(QObject& obj);
+// QCoreApplication::exit(code): ends the running event loop.
+void exit_application(int code);
 // Connects QCoreApplication::aboutToQuit to `callback`, once per application object.
 void connect_about_to_quit(rust::Fn<void()> callback);
 

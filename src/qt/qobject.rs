@@ -34,6 +34,7 @@ pub mod ffi {
         fn move_to_gui_thread(obj: Pin<&mut QObject>);
         fn delete_later(obj: Pin<&mut QObject>);
         fn set_cpp_ownership(obj: Pin<&mut QObject>);
+        fn exit_application(code: i32);
         fn connect_about_to_quit(callback: fn());
         fn process_events_for(max_ms: i32);
         fn capture_begin();

@@ -1,0 +1,239 @@
+//! The same behaviour driven from a real QML engine: a QML file receives a `Worker` created
+//! in Rust (as a required property), connects to its signals, reads its properties and calls
+//! its methods. QML reports what it saw with `console.log("T ...")`, which the test reads back
+//! through Qt's message handler.
+
+mod common;
+
+extern crate qworker;
+
+use std::time::Duration;
+
+use common::{Harness, wait};
+use cxx_qt_lib::{
+    QByteArray, QGuiApplication, QMap, QMapPair_QString_QVariant, QQmlApplicationEngine, QString,
+    QUrl, QVariant,
+};
+use qworker::testing::MessageCapture;
+use qworker::{BoxError, Context, ToVariant};
+
+/// Loads `body` (the inside of a QtObject that has `required property var worker`) with
+/// `worker` set, and returns the engine (keep it alive while the case runs).
+fn load(worker: QVariant, body: &str) -> cxx::UniquePtr<QQmlApplicationEngine> {
+    let qml = format!(
+        "import QtQml\nimport QWorker\nQtObject {{\n    id: root\n    required property var worker\n{body}\n}}\n"
+    );
+    let mut engine = QQmlApplicationEngine::new();
+    let mut props = QMap::<QMapPair_QString_QVariant>::default();
+    props.insert(QString::from("worker"), worker);
+    engine.pin_mut().set_initial_properties(&props);
+    engine
+        .pin_mut()
+        .load_data(&QByteArray::from(qml.as_str()), &QUrl::from("qrc:/test/case.qml"));
+    engine
+}
+
+/// The lines QML logged with the "T " prefix, without it.
+fn lines(capture: &MessageCapture, into: &mut Vec<String>) -> usize {
+    for m in capture.take() {
+        if let Some(i) = m.find("T ") {
+            into.push(m[i + 2..].to_string());
+        } else if m.starts_with("warning:") || m.starts_with("critical:") {
+            into.push(m);
+        }
+    }
+    into.len()
+}
+
+fn wait_for(capture: &MessageCapture, log: &mut Vec<String>, needle: &str) {
+    wait(needle, || {
+        lines(capture, log);
+        log.iter().any(|l| l.contains(needle))
+    });
+}
+
+fn main() {
+    common::headless();
+    cxx_qt::init_crate!(qworker);
+    let _app = QGuiApplication::new();
+    let mut h = Harness::new();
+
+    h.case("qml_drives_a_generator_start_pause_send_resume", || {
+        let capture = MessageCapture::start();
+        let w = qworker::generator(|cx: &mut Context<i64, i64>| -> Result<String, BoxError> {
+            for i in 0.. {
+                if let Some(v) = cx.yield_(i)? {
+                    cx.yield_(v * 100)?;
+                    return Ok(format!("got {v}"));
+                }
+                std::thread::sleep(Duration::from_millis(1)); // pacing, not timing
+            }
+            unreachable!()
+        })
+        .name("qml-gen");
+        let engine = load(
+            w.to_qvariant(),
+            r#"
+    property bool pauseAsked: false
+    property Connections c: Connections {
+        target: root.worker
+        function onStarted() { console.log("T started " + root.worker.state + " " + root.worker.running) }
+        function onYielded(value) {
+            if (value >= 2 && !root.pauseAsked) { root.pauseAsked = true; root.worker.pause() }
+            if (value === 1000) console.log("T yielded " + value + " " + typeof value)
+        }
+        function onPaused() {
+            console.log("T paused " + root.worker.paused + " " + root.worker.state)
+            console.log("T send " + root.worker.send(10))
+            root.worker.resume()
+        }
+        function onResumed() { console.log("T resumed " + root.worker.paused) }
+        function onReturned(value) { console.log("T returned " + value) }
+        function onFinished() { console.log("T finished " + root.worker.state + " " + root.worker.running + " " + root.worker.name) }
+    }
+    Component.onCompleted: { console.log("T kind " + root.worker.kind); root.worker.start() }
+"#,
+        );
+        let mut log = vec![];
+        wait_for(&capture, &mut log, "finished");
+        assert_eq!(
+            log,
+            [
+                "kind generator",
+                "started running true",
+                "paused true paused",
+                "send true",
+                "resumed false",
+                "yielded 1000 number",
+                "returned got 10",
+                "finished finished false qml-gen",
+            ]
+        );
+        drop(engine);
+        assert!(w.is_finished());
+    });
+
+    h.case("qml_sees_lists_and_maps_as_js_arrays_and_objects", || {
+        let capture = MessageCapture::start();
+        let w = qworker::generator(|cx: &mut Context<Vec<(String, f64)>>| -> Result<std::collections::BTreeMap<String, i32>, BoxError> {
+            cx.yield_(vec![("a".into(), 1.5), ("b".into(), 2.5)])?;
+            Ok([("answer".to_string(), 42)].into_iter().collect())
+        });
+        let engine = load(
+            w.to_qvariant(),
+            r#"
+    property Connections c: Connections {
+        target: root.worker
+        function onYielded(value) { console.log("T list " + value.length + " " + value[1][0] + " " + value[1][1]) }
+        function onReturned(value) { console.log("T map " + value.answer) }
+        function onFinished() { console.log("T finished") }
+    }
+    Component.onCompleted: root.worker.start()
+"#,
+        );
+        let mut log = vec![];
+        wait_for(&capture, &mut log, "finished");
+        assert_eq!(log, ["list 2 b 2.5", "map 42", "finished"]);
+        drop(engine);
+    });
+
+    h.case("qml_gets_errors_and_progress_and_the_app_keeps_running", || {
+        let capture = MessageCapture::start();
+        let w = qworker::function_with_context(|cx: &mut Context| -> Result<(), BoxError> {
+            cx.progress(1, 4)?;
+            cx.warn("careful");
+            Err("the disk is full".into())
+        });
+        let engine = load(
+            w.to_qvariant(),
+            r#"
+    property Connections c: Connections {
+        target: root.worker
+        function onWarned(message) { console.log("T warned " + message) }
+        function onErrored(message) { console.log("T errored " + message) }
+        function onProgressChanged(done, total) { console.log("T progress " + done + "/" + total + " " + root.worker.progress + "/" + root.worker.progressTotal) }
+        function onFinished() { console.log("T finished") }
+    }
+    Component.onCompleted: root.worker.start()
+"#,
+        );
+        let mut log = vec![];
+        wait_for(&capture, &mut log, "finished");
+        assert_eq!(
+            log,
+            ["progress 1/4 1/4", "warned careful", "errored the disk is full", "finished"]
+        );
+        drop(engine);
+        // Still alive: the next worker runs.
+        let w2 = qworker::function(|| -> Result<u8, BoxError> { Ok(1) });
+        w2.start().unwrap();
+        wait("another worker", || w2.is_finished());
+    });
+
+    h.case("qml_pause_or_send_on_a_function_worker_warns_and_changes_nothing", || {
+        let capture = MessageCapture::start();
+        let w = qworker::function_with_context(|cx: &mut Context| -> Result<i32, BoxError> {
+            for _ in 0..200 {
+                cx.check()?;
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            Ok(7)
+        })
+        .name("fn-worker");
+        let engine = load(
+            w.to_qvariant(),
+            r#"
+    property Connections c: Connections {
+        target: root.worker
+        function onStarted() { root.worker.pause(); console.log("T send " + root.worker.send(5)) }
+        function onPaused() { console.log("T paused?!") }
+        function onReturned(value) { console.log("T returned " + value + " " + root.worker.kind) }
+    }
+    Component.onCompleted: { root.worker.start(); console.log("T second start " + root.worker.start()) }
+"#,
+        );
+        let mut log = vec![];
+        wait_for(&capture, &mut log, "returned");
+        assert!(log.iter().any(|l| l == "second start false"), "{log:?}");
+        assert!(log.iter().any(|l| l.contains("already started")), "{log:?}");
+        assert!(
+            log.iter().any(|l| l.contains("'fn-worker'") && l.contains("pause() has no effect")),
+            "{log:?}"
+        );
+        assert!(log.iter().any(|l| l == "send false"), "{log:?}");
+        assert!(!log.iter().any(|l| l.contains("paused?!")));
+        assert!(log.iter().any(|l| l == "returned 7 function"), "{log:?}");
+        drop(engine);
+    });
+
+    h.case("qml_receiver_and_an_unconvertible_value_gives_a_clear_errored", || {
+        struct Matrix;
+        impl ToVariant for Matrix {}
+        let capture = MessageCapture::start();
+        let w = qworker::generator(|cx: &mut Context<Matrix>| -> Result<(), BoxError> {
+            loop {
+                cx.yield_(Matrix)?;
+            }
+        });
+        let engine = load(
+            w.to_qvariant(),
+            r#"
+    property Connections c: Connections {
+        target: root.worker
+        function onYielded(value) { console.log("T yielded?!") }
+        function onErrored(message) { console.log("T errored " + message) }
+        function onFinished() { console.log("T finished") }
+    }
+    Component.onCompleted: root.worker.start()
+"#,
+        );
+        let mut log = vec![];
+        wait_for(&capture, &mut log, "finished");
+        let err = log.iter().find(|l| l.starts_with("errored")).expect("errored");
+        assert!(err.contains("Matrix") && err.contains("QML"), "{err}");
+        assert!(!log.iter().any(|l| l == "yielded?!"));
+        drop(engine);
+    });
+
+    h.finish();
+}
