@@ -29,7 +29,8 @@ pub use crate::core::{
     State, Work, WorkerError,
 };
 pub use crate::qt::app::{
-    await_workers, exit_application, install_quit_hook, is_gui_thread, quit_timeout, set_quit_timeout,
+    await_workers, exit_application, install_quit_hook, is_gui_thread, quit_timeout,
+    set_quit_timeout,
 };
 pub use crate::qt::driver::{Kind, StartError};
 pub use crate::qt::qobject::QWorker;

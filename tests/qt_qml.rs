@@ -27,9 +27,10 @@ fn load(worker: QVariant, body: &str) -> cxx::UniquePtr<QQmlApplicationEngine> {
     let mut props = QMap::<QMapPair_QString_QVariant>::default();
     props.insert(QString::from("worker"), worker);
     engine.pin_mut().set_initial_properties(&props);
-    engine
-        .pin_mut()
-        .load_data(&QByteArray::from(qml.as_str()), &QUrl::from("qrc:/test/case.qml"));
+    engine.pin_mut().load_data(
+        &QByteArray::from(qml.as_str()),
+        &QUrl::from("qrc:/test/case.qml"),
+    );
     engine
 }
 
@@ -206,18 +207,20 @@ fn main() {
         drop(engine);
     });
 
-    h.case("qml_receiver_and_an_unconvertible_value_gives_a_clear_errored", || {
-        struct Matrix;
-        impl ToVariant for Matrix {}
-        let capture = MessageCapture::start();
-        let w = qworker::generator(|cx: &mut Context<Matrix>| -> Result<(), BoxError> {
-            loop {
-                cx.yield_(Matrix)?;
-            }
-        });
-        let engine = load(
-            w.to_qvariant(),
-            r#"
+    h.case(
+        "qml_receiver_and_an_unconvertible_value_gives_a_clear_errored",
+        || {
+            struct Matrix;
+            impl ToVariant for Matrix {}
+            let capture = MessageCapture::start();
+            let w = qworker::generator(|cx: &mut Context<Matrix>| -> Result<(), BoxError> {
+                loop {
+                    cx.yield_(Matrix)?;
+                }
+            });
+            let engine = load(
+                w.to_qvariant(),
+                r#"
     property Connections c: Connections {
         target: root.worker
         function onYielded(value) { console.log("T yielded?!") }
@@ -226,14 +229,18 @@ fn main() {
     }
     Component.onCompleted: root.worker.start()
 "#,
-        );
-        let mut log = vec![];
-        wait_for(&capture, &mut log, "finished");
-        let err = log.iter().find(|l| l.starts_with("errored")).expect("errored");
-        assert!(err.contains("Matrix") && err.contains("QML"), "{err}");
-        assert!(!log.iter().any(|l| l == "yielded?!"));
-        drop(engine);
-    });
+            );
+            let mut log = vec![];
+            wait_for(&capture, &mut log, "finished");
+            let err = log
+                .iter()
+                .find(|l| l.starts_with("errored"))
+                .expect("errored");
+            assert!(err.contains("Matrix") && err.contains("QML"), "{err}");
+            assert!(!log.iter().any(|l| l == "yielded?!"));
+            drop(engine);
+        },
+    );
 
     h.finish();
 }

@@ -61,31 +61,35 @@ fn main() {
         println!("  (exec returned {:.1?} after start)", t0.elapsed());
     });
 
-    h.case("a_worker_that_does_not_stop_is_reported_by_name_on_quit", || {
-        qworker::set_quit_timeout(Duration::from_millis(200));
-        let capture = MessageCapture::start();
-        let release = Arc::new(AtomicBool::new(false));
-        let r = release.clone();
-        let stubborn = qworker::function(move || -> Result<(), BoxError> {
-            while !r.load(Ordering::SeqCst) {
-                std::thread::sleep(Duration::from_millis(1));
-            }
-            Ok(())
-        })
-        .name("stubborn-loader");
-        stubborn.on_started(|| qworker::exit_application(0));
-        stubborn.start().unwrap();
-        let rc = app.as_mut().unwrap().exec();
-        assert_eq!(rc, 0);
-        let msgs = capture.take();
-        assert!(
-            msgs.iter().any(|m| m.contains("did not stop in time") && m.contains("stubborn-loader")),
-            "{msgs:?}"
-        );
-        release.store(true, Ordering::SeqCst);
-        qworker::await_workers(Duration::from_secs(30)).unwrap();
-        qworker::set_quit_timeout(Duration::from_secs(5));
-    });
+    h.case(
+        "a_worker_that_does_not_stop_is_reported_by_name_on_quit",
+        || {
+            qworker::set_quit_timeout(Duration::from_millis(200));
+            let capture = MessageCapture::start();
+            let release = Arc::new(AtomicBool::new(false));
+            let r = release.clone();
+            let stubborn = qworker::function(move || -> Result<(), BoxError> {
+                while !r.load(Ordering::SeqCst) {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                Ok(())
+            })
+            .name("stubborn-loader");
+            stubborn.on_started(|| qworker::exit_application(0));
+            stubborn.start().unwrap();
+            let rc = app.as_mut().unwrap().exec();
+            assert_eq!(rc, 0);
+            let msgs = capture.take();
+            assert!(
+                msgs.iter()
+                    .any(|m| m.contains("did not stop in time") && m.contains("stubborn-loader")),
+                "{msgs:?}"
+            );
+            release.store(true, Ordering::SeqCst);
+            qworker::await_workers(Duration::from_secs(30)).unwrap();
+            qworker::set_quit_timeout(Duration::from_secs(5));
+        },
+    );
 
     h.case("quit_right_after_a_finished_signal", || {
         let w = qworker::from_iter(0..10u32);

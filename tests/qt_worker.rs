@@ -78,19 +78,12 @@ fn take(log: &QtLog) -> Vec<String> {
 }
 
 /// Records every typed event as text.
-fn typed_log<
-    Y: std::fmt::Debug + 'static,
-    S,
-    R: std::fmt::Debug + 'static,
-    E: std::fmt::Display + 'static,
->(
-    w: &WorkerBase<Y, S, R, E>,
-) -> Rc<RefCell<Vec<String>>>
+fn typed_log<Y, S, R, E>(w: &WorkerBase<Y, S, R, E>) -> Rc<RefCell<Vec<String>>>
 where
-    Y: Send,
+    Y: std::fmt::Debug + Send + 'static,
     S: Send + 'static,
-    R: Send,
-    E: Send,
+    R: std::fmt::Debug + Send + 'static,
+    E: std::fmt::Display + Send + 'static,
 {
     let log = Rc::new(RefCell::new(vec![]));
     let l = log.clone();
@@ -591,7 +584,7 @@ fn main() {
                     })
                     .release();
             });
-            let prop = |f: fn(&qworker::QWorker) -> String| w.with_qobject(|o| f(&*o)).unwrap();
+            let prop = |f: fn(&qworker::QWorker) -> String| w.with_qobject(|o| f(&o)).unwrap();
             assert_eq!(prop(|o| o.state_name().to_string()), "pending");
             assert_eq!(prop(|o| o.kind_name().to_string()), "generator");
             w.start().unwrap();
@@ -751,8 +744,8 @@ fn main() {
     );
 
     h.case("dropping_a_worker_inside_its_own_callback_is_safe", || {
-        let slot: Rc<RefCell<Option<qworker::GeneratorWorker<i64, (), BoxError, i64>>>> =
-            Default::default();
+        type Endless = qworker::GeneratorWorker<i64, (), BoxError, i64>;
+        let slot: Rc<RefCell<Option<Endless>>> = Default::default();
         let w = endless(Default::default());
         let s = slot.clone();
         let calls = Rc::new(Cell::new(0));
@@ -794,6 +787,55 @@ fn main() {
             polite.is_finished() && stubborn.is_finished()
         });
     });
+
+    h.case("bounded_policy_delivers_everything_in_order", || {
+        let w = gen_n(50_000).policy(Policy::Bounded(4));
+        let next = Rc::new(Cell::new(0u32));
+        let n = next.clone();
+        w.on_yielded(move |v| {
+            assert_eq!(*v, n.get(), "in order, nothing lost or repeated");
+            n.set(n.get() + 1);
+        });
+        w.start().unwrap();
+        wait("finished", || w.is_finished());
+        assert_eq!(next.get(), 50_000);
+    });
+
+    h.case(
+        "a_cpp_host_deleting_the_qobject_quits_the_work_and_the_handle_stays_safe",
+        || {
+            let pool = Pool::new("t-cpp-delete");
+            let got = Arc::new(Mutex::new(vec![]));
+            let w = endless(got.clone()).pool(&pool);
+            let delivered = Rc::new(Cell::new(0));
+            let d = delivered.clone();
+            w.on_yielded(move |_| d.set(d.get() + 1));
+            w.start().unwrap();
+            wait("running", || delivered.get() > 5);
+            // What `delete worker;` in a C++ host does.
+            w.with_qobject(|o| unsafe {
+                drop(cxx::UniquePtr::from_raw(
+                    o.get_unchecked_mut() as *mut qworker::QWorker
+                ))
+            });
+            assert!(
+                w.qobject_ptr().is_none(),
+                "the handle knows the object is gone"
+            );
+            assert!(w.with_qobject(|_| ()).is_none());
+            assert!(matches!(w.start(), Err(StartError::Destroyed)));
+            pool.await_workers(Duration::from_secs(30))
+                .expect("the work was asked to quit and stopped");
+            let at = delivered.get();
+            qworker::testing::process_events(Duration::from_millis(20));
+            assert_eq!(
+                delivered.get(),
+                at,
+                "nothing delivered to a destroyed object"
+            );
+            drop(w); // no double delete
+        },
+    );
 
     h.case(
         "latest_policy_with_a_slow_gui_shows_the_newest_value",

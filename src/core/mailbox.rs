@@ -396,7 +396,7 @@ impl<Y, R, E> Receiver<Y, R, E> {
                 return Drained::Finished;
             }
             count = count.wrapping_add(1);
-            if count % CLOCK_STRIDE == 0
+            if count.is_multiple_of(CLOCK_STRIDE)
                 && let Some((t0, b)) = start
                 && t0.elapsed() >= b
             {

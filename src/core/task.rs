@@ -133,6 +133,9 @@ impl<Y, S, R, E> Clone for Handle<Y, S, R, E> {
     }
 }
 
+/// The three parts [`task`] returns: the body to start, the control handle, the receiver.
+pub type Parts<Y, S, R, E> = (Task<Y, S, R, E>, Handle<Y, S, R, E>, Receiver<Y, R, E>);
+
 /// Creates a task from its body. `waker` is called when events wait for the receiver.
 ///
 /// ```
@@ -163,7 +166,7 @@ pub fn task<Y, S, R, E>(
     body: Body<Y, S, R, E>,
     options: Options,
     waker: Box<dyn Waker>,
-) -> (Task<Y, S, R, E>, Handle<Y, S, R, E>, Receiver<Y, R, E>)
+) -> Parts<Y, S, R, E>
 where
     Y: Send + 'static,
     S: Send + 'static,

@@ -35,10 +35,12 @@ where
     rig
 }
 
+type Unstarted<Y, S, R> = (Rig<Y, S, R>, Task<Y, S, R, String>);
+
 fn unstarted<Y, S, R>(
     body: impl FnOnce(&mut Context<Y, S>) -> Result<R, String> + Send + 'static,
     options: Options,
-) -> (Rig<Y, S, R>, Task<Y, S, R, String>)
+) -> Unstarted<Y, S, R>
 where
     Y: Send + 'static,
     S: Send + 'static,

@@ -177,6 +177,8 @@ impl<F: ?Sized> Slot<F> {
 }
 
 type Unit = dyn FnMut();
+type ErrorFn<E> = dyn FnMut(&WorkerError<E>);
+type EventFn<Y, R, E> = dyn FnMut(&Event<Y, R, E>);
 
 /// The typed callbacks of one worker.
 pub(crate) struct Callbacks<Y, R, E> {
@@ -188,9 +190,9 @@ pub(crate) struct Callbacks<Y, R, E> {
     pub(crate) resumed: Slot<Unit>,
     pub(crate) aborted: Slot<Unit>,
     pub(crate) returned: Slot<dyn FnMut(&R)>,
-    pub(crate) errored: Slot<dyn FnMut(&WorkerError<E>)>,
+    pub(crate) errored: Slot<ErrorFn<E>>,
     pub(crate) finished: Slot<Unit>,
-    pub(crate) event: Slot<dyn FnMut(&Event<Y, R, E>)>,
+    pub(crate) event: Slot<EventFn<Y, R, E>>,
 }
 
 impl<Y, R, E> Default for Callbacks<Y, R, E> {
@@ -318,10 +320,10 @@ where
     /// a `returned` value for a connected receiver is converted first (a failure becomes
     /// `errored`). Returns the event to deliver and the converted `returned` value.
     fn settle(&self, ev: Event<Y, R, E>, c: &Connected) -> (Event<Y, R, E>, Option<QVariant>) {
-        if ev.is_outcome() {
-            if let Some(msg) = self.undeliverable.borrow_mut().take() {
-                return (Event::Errored(WorkerError::Undeliverable(msg)), None);
-            }
+        if ev.is_outcome()
+            && let Some(msg) = self.undeliverable.borrow_mut().take()
+        {
+            return (Event::Errored(WorkerError::Undeliverable(msg)), None);
         }
         match ev {
             Event::Returned(r) if c.returned => match r.to_variant() {

@@ -61,6 +61,18 @@ pub struct GeneratorWorker<Y, R = (), E = BoxError, S = ()> {
 /// worker.on_returned(|v| println!("20! = {v}"));
 /// worker.start().unwrap();
 /// ```
+///
+/// Generator-only operations do not exist on it, so using them is a compile error:
+///
+/// ```compile_fail
+/// let worker = qworker::function(|| Ok::<u8, qworker::BoxError>(1));
+/// worker.pause(); // error: no method named `pause`
+/// ```
+///
+/// ```compile_fail
+/// let worker = qworker::function(|| Ok::<u8, qworker::BoxError>(1));
+/// worker.send(5); // error: no method named `send`
+/// ```
 pub struct FunctionWorker<R, E = BoxError> {
     base: WorkerBase<NoYield, (), R, E>,
 }
