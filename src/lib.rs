@@ -34,6 +34,7 @@ pub use crate::qt::app::{
 };
 pub use crate::qt::driver::{Kind, StartError};
 pub use crate::qt::qobject::QWorker;
+pub use crate::qt::registry::{FromArgs, register_function, register_generator, registered_tasks};
 pub use crate::qt::testing;
 pub use crate::qt::variant::{ConvertError, FromVariant, ToVariant};
 pub use crate::qt::worker::{

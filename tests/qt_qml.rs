@@ -34,6 +34,17 @@ fn load(worker: QVariant, body: &str) -> cxx::UniquePtr<QQmlApplicationEngine> {
     engine
 }
 
+/// Loads a QML document as is (for `Worker` elements declared in QML).
+fn load_plain(body: &str) -> cxx::UniquePtr<QQmlApplicationEngine> {
+    let qml = format!("import QtQml\nimport QWorker\nQtObject {{\n    id: root\n{body}\n}}\n");
+    let mut engine = QQmlApplicationEngine::new();
+    engine.pin_mut().load_data(
+        &QByteArray::from(qml.as_str()),
+        &QUrl::from("qrc:/test/plain.qml"),
+    );
+    engine
+}
+
 /// The lines QML logged with the "T " prefix, without it.
 fn lines(capture: &MessageCapture, into: &mut Vec<String>) -> usize {
     for m in capture.take() {
@@ -58,6 +69,19 @@ fn main() {
     cxx_qt::init_crate!(qworker);
     let _app = QGuiApplication::new();
     let mut h = Harness::new();
+    qworker::register_generator(
+        "count",
+        |(n,): (u32,), cx: &mut Context<u32>| -> Result<String, BoxError> {
+            for i in 0..n {
+                cx.yield_(i)?;
+            }
+            Ok(format!("counted {n}"))
+        },
+    );
+    qworker::register_function(
+        "sum",
+        |(a, b): (f64, f64), _cx: &mut Context| -> Result<f64, BoxError> { Ok(a + b) },
+    );
 
     h.case("qml_drives_a_generator_start_pause_send_resume", || {
         let capture = MessageCapture::start();
@@ -241,6 +265,135 @@ fn main() {
             drop(engine);
         },
     );
+
+    h.case("qml_declares_workers_for_registered_tasks", || {
+        let capture = MessageCapture::start();
+        let engine = load_plain(
+            r#"
+    property Worker counter: Worker {
+        task: "count"; args: [3]; policy: "all"
+        onYielded: (v) => console.log("T yielded " + v + " " + typeof v)
+        onReturned: (v) => console.log("T returned " + v + " " + name + " " + kind)
+        onFinished: root.adder.start()
+    }
+    property Worker adder: Worker {
+        task: "sum"; args: [1.5, 2]
+        onReturned: (v) => console.log("T sum " + v)
+        onFinished: console.log("T finished " + state)
+    }
+    Component.onCompleted: counter.start()
+"#,
+        );
+        let mut log = vec![];
+        wait_for(&capture, &mut log, "finished");
+        assert_eq!(
+            log,
+            [
+                "yielded 0 number",
+                "yielded 1 number",
+                "yielded 2 number",
+                "returned counted 3 count generator",
+                "sum 3.5",
+                "finished finished",
+            ]
+        );
+        drop(engine);
+    });
+
+    h.case(
+        "unknown_tasks_bad_arguments_and_bad_policies_give_clear_errors",
+        || {
+            let capture = MessageCapture::start();
+            let engine = load_plain(
+                r#"
+    property Worker unknown: Worker {
+        task: "nope"
+        onErrored: (m) => console.log("T unknown: " + m)
+        onFinished: root.badArgs.start()
+    }
+    property Worker badArgs: Worker {
+        task: "count"; args: ["three"]
+        onErrored: (m) => console.log("T bad args: " + m)
+        onFinished: root.badCount.start()
+    }
+    property Worker badCount: Worker {
+        task: "sum"; args: [1]
+        onErrored: (m) => console.log("T bad count: " + m)
+        onFinished: root.badPolicy.start()
+    }
+    property Worker badPolicy: Worker {
+        task: "count"; args: [1]; policy: "sometimes"
+        onErrored: (m) => console.log("T bad policy: " + m)
+        onFinished: console.log("T done")
+    }
+    Component.onCompleted: unknown.start()
+"#,
+            );
+            let mut log = vec![];
+            wait_for(&capture, &mut log, "done");
+            let find = |p: &str| {
+                log.iter()
+                    .find(|l| l.starts_with(p))
+                    .cloned()
+                    .unwrap_or_default()
+            };
+            let unknown = find("unknown:");
+            assert!(
+                unknown.contains("unknown task 'nope'")
+                    && unknown.contains("count")
+                    && unknown.contains("sum"),
+                "{unknown}"
+            );
+            let bad = find("bad args:");
+            assert!(
+                bad.contains("task 'count' takes (u32)")
+                    && bad.contains("argument 1")
+                    && bad.contains("QString"),
+                "{bad}"
+            );
+            let count = find("bad count:");
+            assert!(
+                count.contains("expected 2 argument(s) (f64, f64), got 1"),
+                "{count}"
+            );
+            let policy = find("bad policy:");
+            assert!(
+                policy.contains("unknown delivery policy \"sometimes\""),
+                "{policy}"
+            );
+            drop(engine);
+        },
+    );
+
+    h.case("a_worker_without_task_or_after_start_warns", || {
+        let capture = MessageCapture::start();
+        let engine = load_plain(
+            r#"
+    property Worker empty: Worker {}
+    property Worker counter: Worker {
+        task: "count"; args: [2]
+        onStarted: { task = "sum"; console.log("T task " + task) }
+        onFinished: console.log("T finished")
+    }
+    Component.onCompleted: { console.log("T empty start " + empty.start()); counter.start() }
+"#,
+        );
+        let mut log = vec![];
+        wait_for(&capture, &mut log, "finished");
+        assert!(log.iter().any(|l| l == "empty start false"), "{log:?}");
+        assert!(
+            log.iter()
+                .any(|l| l.contains("set `task` to the name of a task")),
+            "{log:?}"
+        );
+        assert!(
+            log.iter()
+                .any(|l| l.contains("can only be set before start()")),
+            "{log:?}"
+        );
+        assert!(log.iter().any(|l| l == "task count"), "{log:?}");
+        drop(engine);
+    });
 
     h.finish();
 }

@@ -4,6 +4,7 @@
 pub mod app;
 pub mod driver;
 pub mod qobject;
+pub mod registry;
 pub mod testing;
 pub mod variant;
 pub mod worker;

@@ -9,7 +9,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 
 use cxx_qt::{CxxQtType, Threading};
-use cxx_qt_lib::{QString, QVariant};
+use cxx_qt_lib::{QList, QString, QVariant};
 
 use super::driver::Driver;
 
@@ -20,6 +20,8 @@ pub mod ffi {
         type QString = cxx_qt_lib::QString;
         include!("cxx-qt-lib/qvariant.h");
         type QVariant = cxx_qt_lib::QVariant;
+        include!("cxx-qt-lib/qlist.h");
+        type QList_QVariant = cxx_qt_lib::QList<QVariant>;
     }
 
     #[namespace = "qworker::glue"]
@@ -44,10 +46,10 @@ pub mod ffi {
 
     unsafe extern "RustQt" {
         /// A background worker whose events arrive as Qt signals on its thread (the GUI
-        /// thread). Created from Rust (`qworker::generator`, `qworker::function`, ...).
+        /// thread). Created from Rust (`qworker::generator`, `qworker::function`, ...), or
+        /// in QML/C++ naming a task registered from Rust (`task`, `args`, `policy`).
         #[qobject]
         #[qml_element = "Worker"]
-        #[qml_uncreatable]
         #[qproperty(bool, running, READ = is_running, NOTIFY = state_changed)]
         #[qproperty(bool, paused, READ = is_paused, NOTIFY = state_changed)]
         #[qproperty(QString, state, READ = state_name, NOTIFY = state_changed)]
@@ -55,7 +57,10 @@ pub mod ffi {
         #[qproperty(f64, progress, READ = progress_done, NOTIFY = progress_changed)]
         #[qproperty(f64, progress_total, cxx_name = "progressTotal", READ = progress_total_value, NOTIFY = progress_changed)]
         #[qproperty(QString, name, READ = name_value, NOTIFY = name_changed)]
-        #[qproperty(QString, kind, READ = kind_name, CONSTANT)]
+        #[qproperty(QString, kind, READ = kind_name, NOTIFY = state_changed)]
+        #[qproperty(QString, task, READ, WRITE = set_task, NOTIFY)]
+        #[qproperty(QList_QVariant, args, READ, WRITE = set_args, NOTIFY)]
+        #[qproperty(QString, policy, READ, WRITE = set_policy, NOTIFY)]
         type QWorker = super::QWorkerRust;
 
         #[qsignal]
@@ -97,6 +102,9 @@ pub mod ffi {
         fn progress_total_value(self: &QWorker) -> f64;
         fn name_value(self: &QWorker) -> QString;
         fn kind_name(self: &QWorker) -> QString;
+        fn set_task(self: Pin<&mut QWorker>, task: QString);
+        fn set_args(self: Pin<&mut QWorker>, args: QList_QVariant);
+        fn set_policy(self: Pin<&mut QWorker>, policy: QString);
 
         /// Starts the worker. A second call is refused with a warning.
         #[qinvokable]
@@ -148,6 +156,9 @@ pub(crate) fn log(level: Level, message: &str) {
 #[derive(Default)]
 pub struct QWorkerRust {
     pub(crate) driver: Option<Rc<dyn Driver>>,
+    task: QString,
+    args: QList<QVariant>,
+    policy: QString,
 }
 
 impl Drop for QWorkerRust {
@@ -208,6 +219,94 @@ impl QWorker {
         QString::from(self.driver().map_or("none", |d| d.kind().as_str()))
     }
 
+    /// QML/C++ `task`: the name of a task registered from Rust; set it before `start()`.
+    pub fn set_task(self: Pin<&mut Self>, task: QString) {
+        if self.refuse_after_attach("task") {
+            return;
+        }
+        let mut this = self;
+        this.as_mut().fields().task = task;
+        this.task_changed();
+    }
+
+    /// QML/C++ `args`: the task's arguments; set them before `start()`.
+    pub fn set_args(self: Pin<&mut Self>, args: QList<QVariant>) {
+        if self.refuse_after_attach("args") {
+            return;
+        }
+        let mut this = self;
+        this.as_mut().fields().args = args;
+        this.args_changed();
+    }
+
+    /// QML/C++ `policy`: `"all"` (default), `"latest"` or `"bounded:N"`; before `start()`.
+    pub fn set_policy(self: Pin<&mut Self>, policy: QString) {
+        if self.refuse_after_attach("policy") {
+            return;
+        }
+        let mut this = self;
+        this.as_mut().fields().policy = policy;
+        this.policy_changed();
+    }
+
+    fn fields(self: Pin<&mut Self>) -> &mut QWorkerRust {
+        self.rust_mut().get_mut()
+    }
+
+    fn refuse_after_attach(&self, what: &str) -> bool {
+        let attached = self.driver().is_some();
+        if attached {
+            log(
+                Level::Warning,
+                &format!(
+                    "worker '{}': `{what}` can only be set before start()",
+                    self.name_value()
+                ),
+            );
+        }
+        attached
+    }
+
+    /// Builds the driver for `task` from the registry (QML/C++-created workers). An unknown
+    /// task, bad arguments or a bad policy give a worker that reports `errored` saying why.
+    fn attach_task(self: &mut Pin<&mut Self>) -> bool {
+        let task = self.rust().task.to_string();
+        if task.is_empty() {
+            let known = super::registry::registered_tasks().join(", ");
+            log(
+                Level::Warning,
+                &format!(
+                    "Worker.start(): set `task` to the name of a task registered from Rust (registered: {})",
+                    if known.is_empty() { "none" } else { &known }
+                ),
+            );
+            return false;
+        }
+        let args: Vec<QVariant> = self.rust().args.iter().cloned().collect();
+        let policy_text = self.rust().policy.to_string();
+        let policy = if policy_text.is_empty() {
+            Ok(crate::core::Policy::All)
+        } else {
+            crate::core::Policy::parse(&policy_text)
+        };
+        let made = policy
+            .clone()
+            .map_err(|e| format!("task '{task}': {e}"))
+            .and_then(|_| super::registry::driver_for(&task, &args));
+        let maker = made.unwrap_or_else(super::registry::failing);
+        let options = crate::core::Options {
+            name: task,
+            policy: policy.unwrap_or_default(),
+            progress_total: None,
+        };
+        super::app::install_quit_hook();
+        let driver = maker(self.qt_thread(), options);
+        self.as_mut().fields().driver = Some(driver);
+        self.as_mut().name_changed();
+        self.as_mut().state_changed();
+        true
+    }
+
     /// The driver, or a warning naming the call when this object has none.
     fn driver_for(&self, call: &str) -> Option<Rc<dyn Driver>> {
         let d = self.driver();
@@ -221,7 +320,10 @@ impl QWorker {
     }
 
     /// QML `start()`: starts the work; `false` with a warning when refused.
-    pub fn start(self: Pin<&mut Self>) -> bool {
+    pub fn start(mut self: Pin<&mut Self>) -> bool {
+        if self.driver().is_none() && !self.attach_task() {
+            return false;
+        }
         let Some(d) = self.driver_for("start") else {
             return false;
         };

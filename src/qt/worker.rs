@@ -95,6 +95,36 @@ impl<R, E> Deref for FunctionWorker<R, E> {
 pub trait Types: Send + 'static {}
 impl<T: Send + 'static> Types for T {}
 
+/// A typed driver for a `QWorker` whose thread handle is `thread`: the task, its control
+/// half and its delivery half. Used for workers built in Rust and for registered tasks that
+/// QML or C++ start by name.
+pub(crate) fn make_driver<Y, S, R, E>(
+    body: Body<Y, S, R, E>,
+    kind: Kind,
+    options: Options,
+    thread: CxxQtThread<QWorker>,
+) -> (Rc<Typed<Y, S, R, E>>, Arc<Ctl<Y, S, R, E>>)
+where
+    Y: ToVariant + Send + 'static,
+    S: FromVariant + Send + 'static,
+    R: ToVariant + Send + 'static,
+    E: Display + Send + 'static,
+{
+    let (task, handle, receiver) = core::task(
+        body,
+        options,
+        Box::new(move || {
+            let _ = thread.queue(super::qobject::drain_posted);
+        }),
+    );
+    let ctl = Arc::new(Ctl {
+        task: Mutex::new(Some(task)),
+        handle,
+        pool: Mutex::new(Pool::global().clone()),
+    });
+    (Rc::new(Typed::new(ctl.clone(), receiver, kind)), ctl)
+}
+
 fn build<Y, S, R, E>(body: Body<Y, S, R, E>, kind: Kind) -> WorkerBase<Y, S, R, E>
 where
     Y: ToVariant + Send + 'static,
@@ -110,26 +140,13 @@ where
     if gui {
         app::install_quit_hook();
     }
-    let mut typed_out = None;
-    let mut ctl_out = None;
+    let mut parts = None;
     let mut obj = new_qworker(|thread| {
-        let (task, handle, receiver) = core::task(
-            body,
-            Options::default(),
-            Box::new(move || {
-                let _ = thread.queue(super::qobject::drain_posted);
-            }),
-        );
-        let ctl = Arc::new(Ctl {
-            task: Mutex::new(Some(task)),
-            handle,
-            pool: Mutex::new(Pool::global().clone()),
-        });
-        let typed = Rc::new(Typed::new(ctl.clone(), receiver, kind));
-        ctl_out = Some(ctl);
-        typed_out = Some(typed.clone());
+        let (typed, ctl) = make_driver(body, kind, Options::default(), thread);
+        parts = Some((typed.clone(), ctl));
         typed
     });
+    let (typed, ctl) = parts.expect("driver built");
     {
         let o: Pin<&mut cxx_qt::QObject> = obj.pin_mut().upcast_pin();
         ffi::set_cpp_ownership(o);
@@ -140,9 +157,9 @@ where
     }
     let guard = obj.qt_thread();
     WorkerBase {
-        ctl: ctl_out.expect("driver built"),
+        ctl,
         // Off the GUI thread the driver belongs to the QObject alone (it moved threads).
-        typed: if gui { typed_out } else { None },
+        typed: gui.then_some(typed),
         obj: obj.into_raw(),
         guard,
         kind,
