@@ -95,6 +95,9 @@ impl<R, E> Deref for FunctionWorker<R, E> {
 pub trait Types: Send + 'static {}
 impl<T: Send + 'static> Types for T {}
 
+/// The GUI-side driver and the thread-safe control half of one worker.
+pub(crate) type DriverParts<Y, S, R, E> = (Rc<Typed<Y, S, R, E>>, Arc<Ctl<Y, S, R, E>>);
+
 /// A typed driver for a `QWorker` whose thread handle is `thread`: the task, its control
 /// half and its delivery half. Used for workers built in Rust and for registered tasks that
 /// QML or C++ start by name.
@@ -103,7 +106,7 @@ pub(crate) fn make_driver<Y, S, R, E>(
     kind: Kind,
     options: Options,
     thread: CxxQtThread<QWorker>,
-) -> (Rc<Typed<Y, S, R, E>>, Arc<Ctl<Y, S, R, E>>)
+) -> DriverParts<Y, S, R, E>
 where
     Y: ToVariant + Send + 'static,
     S: FromVariant + Send + 'static,
