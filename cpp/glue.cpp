@@ -116,12 +116,6 @@ on_gui_thread()
   return app && QThread::currentThread() == app->thread();
 }
 
-bool
-on_object_thread(const QObject& obj)
-{
-  return QThread::currentThread() == obj.thread();
-}
-
 void
 move_to_gui_thread(QObject& obj)
 {

@@ -19,7 +19,6 @@ bool signal_connected(const QObject& obj, int index);
 
 bool has_application();
 bool on_gui_thread();
-bool on_object_thread(const QObject& obj);
 void move_to_gui_thread(QObject& obj);
 void delete_later(QObject& obj);
 // Keeps QML's garbage collector away from an object Rust owns.

@@ -19,6 +19,8 @@
 //! the `QWorker` QObject, the typed API and the conversions. The common items are re-exported
 //! here.
 
+#![warn(missing_docs)]
+
 extern crate cxx_qt_lib;
 
 pub mod core;

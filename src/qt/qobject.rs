@@ -2,7 +2,7 @@
 //! reflecting the delivered state, and invokable controls. Also the glue functions written in
 //! C++ (`cpp/glue.cpp`).
 //!
-//! The object holds a type-erased [`Driver`](super::driver::Driver); everything typed lives
+//! The object holds a type-erased driver (`driver.rs`); everything typed lives
 //! there. Draining runs here, on the object's thread, when the worker's waker posts it.
 
 use std::pin::Pin;
@@ -13,8 +13,9 @@ use cxx_qt_lib::{QList, QString, QVariant};
 
 use super::driver::Driver;
 
+/// The cxx-qt bridge: the `QWorker` QObject and the C++ glue functions.
 #[cxx_qt::bridge]
-pub mod ffi {
+pub(crate) mod ffi {
     unsafe extern "C++" {
         include!("cxx-qt-lib/qstring.h");
         type QString = cxx_qt_lib::QString;
@@ -32,7 +33,6 @@ pub mod ffi {
         fn signal_connected(obj: &QObject, index: i32) -> bool;
         fn has_application() -> bool;
         fn on_gui_thread() -> bool;
-        fn on_object_thread(obj: &QObject) -> bool;
         fn move_to_gui_thread(obj: Pin<&mut QObject>);
         fn delete_later(obj: Pin<&mut QObject>);
         fn set_cpp_ownership(obj: Pin<&mut QObject>);
@@ -63,33 +63,46 @@ pub mod ffi {
         #[qproperty(QString, policy, READ, WRITE = set_policy, NOTIFY)]
         type QWorker = super::QWorkerRust;
 
+        /// The body began to run on a pool thread. First, exactly once.
         #[qsignal]
         fn started(self: Pin<&mut QWorker>);
+        /// A value the body yielded, converted to `QVariant` (generator workers).
         #[qsignal]
         fn yielded(self: Pin<&mut QWorker>, value: &QVariant);
+        /// The body's result. Never after `aborted` or `errored`.
         #[qsignal]
         fn returned(self: Pin<&mut QWorker>, value: &QVariant);
+        /// The body failed or panicked; the message says why.
         #[qsignal]
         fn errored(self: Pin<&mut QWorker>, message: &QString);
+        /// A warning from `cx.warn(...)`.
         #[qsignal]
         fn warned(self: Pin<&mut QWorker>, message: &QString);
+        /// The worker is parked after a pause request.
         #[qsignal]
         fn paused(self: Pin<&mut QWorker>);
+        /// The worker left the parked state.
         #[qsignal]
         fn resumed(self: Pin<&mut QWorker>);
+        /// The worker stopped because quit was requested.
         #[qsignal]
         fn aborted(self: Pin<&mut QWorker>);
+        /// Last signal, exactly once.
         #[qsignal]
         fn finished(self: Pin<&mut QWorker>);
+        /// Progress (coalesced); `total` 0 means unknown.
         #[qsignal]
         #[cxx_name = "progressChanged"]
         fn progress_changed(self: Pin<&mut QWorker>, done: f64, total: f64);
+        /// `running`, `paused`, `state` or `kind` changed.
         #[qsignal]
         #[cxx_name = "stateChanged"]
         fn state_changed(self: Pin<&mut QWorker>);
+        /// `abortRequested` became true.
         #[qsignal]
         #[cxx_name = "abortRequestedChanged"]
         fn abort_requested_changed(self: Pin<&mut QWorker>);
+        /// `name` changed.
         #[qsignal]
         #[cxx_name = "nameChanged"]
         fn name_changed(self: Pin<&mut QWorker>);
