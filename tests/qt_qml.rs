@@ -395,5 +395,34 @@ fn main() {
         drop(engine);
     });
 
+    h.case("the_guides_qml_example_runs_as_written", || {
+        let guide = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/guide.md"))
+            .expect("docs/guide.md");
+        let start = guide.find("```qml\n").expect("a qml block") + "```qml\n".len();
+        let end = start + guide[start..].find("```").unwrap();
+        let snippet = &guide[start..end];
+        // One probe line, so the test can see the end; the rest is the guide's text.
+        let probe = snippet.replacen(
+            "task: \"count\";",
+            "onReturned: (v) => console.log(\"T returned \" + v + \" \" + label.text + \" \" + button.text)\n        task: \"count\";",
+            1,
+        );
+        assert_ne!(probe, snippet, "the guide's Worker declares task \"count\"");
+        let capture = MessageCapture::start();
+        let mut engine = QQmlApplicationEngine::new();
+        engine
+            .pin_mut()
+            .load_data(&QByteArray::from(probe.as_str()), &QUrl::from("qrc:/test/guide.qml"));
+        let mut log = vec![];
+        wait_for(&capture, &mut log, "returned");
+        assert!(
+            log.iter().any(|l| l.starts_with("returned counted 100 ")),
+            "{log:?}"
+        );
+        let errors: Vec<_> = log.iter().filter(|l| l.starts_with("warning") || l.starts_with("critical")).collect();
+        assert!(errors.is_empty(), "the example runs without QML errors: {errors:?}");
+        drop(engine);
+    });
+
     h.finish();
 }
