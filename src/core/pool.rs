@@ -10,9 +10,12 @@
 //! `limit` jobs run. Idle threads wait on `work` and take startable jobs in FIFO order. When
 //! there are more startable jobs than idle threads:
 //! - below `core_threads` threads, the submitter spawns a thread for the job at once;
-//! - otherwise the monitor thread spawns one per such job as soon as the oldest has waited
-//!   `grace`. So a burst of short jobs is served by the threads that exist (no thread per job),
-//!   while a job stuck behind long-running ones waits at most `grace`.
+//! - otherwise the monitor thread spawns one per such job once the oldest has waited `grace`
+//!   *and* no job completed during the last `grace`. Completions mean the threads are busy
+//!   with short work and the queue is moving: more threads would only compete for the CPU. No
+//!   completion means every thread is held by long-running (or blocked) work: a job waiting
+//!   behind them gets a thread within about `grace`. So a burst of short jobs is served by the
+//!   threads that exist, whatever the CPU load, and long-running workers never starve others.
 //!
 //! The monitor sleeps on `monitor` with no timeout while nothing is startable and unserved:
 //! no polling. Idle threads exit after `expiry` without work, or at once when `stopping`.
@@ -44,6 +47,8 @@ struct State {
     core_threads: usize,
     expiry: Duration,
     grace: Duration,
+    /// When a job last completed (the pool's sign of progress).
+    last_completion: Instant,
     monitor_alive: bool,
     stopping: bool,
     registry: HashMap<u64, Arc<dyn Member>>,
@@ -148,6 +153,7 @@ impl Pool {
                     core_threads: cores.max(2),
                     expiry: Duration::from_secs(30),
                     grace: Duration::from_millis(1),
+                    last_completion: Instant::now(),
                     monitor_alive: false,
                     stopping: false,
                     registry: HashMap::new(),
@@ -189,8 +195,8 @@ impl Pool {
         self.shared.work.notify_all();
     }
 
-    /// How long a startable job may wait for a busy pool before a thread is added for it
-    /// (default 1 ms).
+    /// How long a startable job may wait, with no job completing meanwhile, before a thread
+    /// is added for it (default 1 ms).
     pub fn set_grace(&self, grace: Duration) {
         lock(&self.shared.state).grace = grace;
         self.shared.monitor.notify_all();
@@ -285,7 +291,8 @@ impl Pool {
                 .front()
                 .map(|(_, t)| *t)
                 .unwrap_or_else(Instant::now);
-            let due = oldest + g.grace;
+            // Due when the oldest job has waited `grace` and nothing completed for `grace`.
+            let due = (oldest + g.grace).max(g.last_completion + g.grace);
             let now = Instant::now();
             if now < due {
                 g = self
@@ -441,6 +448,7 @@ fn worker_main(shared: Arc<Shared>, first: Option<Job>) {
             let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(j));
             g = lock(&shared.state);
             g.running -= 1;
+            g.last_completion = Instant::now();
         } else {
             g = lock(&shared.state);
         }
@@ -551,6 +559,33 @@ mod tests {
         assert!(
             pool.peak_threads() <= 3,
             "sequential jobs reuse threads, peak {}",
+            pool.peak_threads()
+        );
+        pool.shutdown(Duration::from_secs(10)).unwrap();
+    }
+
+    #[test]
+    fn a_burst_of_short_jobs_does_not_add_a_thread_per_job() {
+        let pool = Pool::new("t-burst");
+        let (tx, rx) = mpsc::channel();
+        for i in 0..20_000u32 {
+            let tx = tx.clone();
+            pool.execute(move || {
+                // A little CPU work: the pool is saturated, but the queue keeps moving.
+                let mut x = i;
+                for _ in 0..200 {
+                    x = x.wrapping_mul(7).wrapping_add(1);
+                }
+                tx.send(x).unwrap();
+            })
+            .unwrap();
+        }
+        for _ in 0..20_000 {
+            rx.recv().unwrap();
+        }
+        assert!(
+            pool.peak_threads() <= 16,
+            "short jobs are served by few threads, peak {}",
             pool.peak_threads()
         );
         pool.shutdown(Duration::from_secs(10)).unwrap();

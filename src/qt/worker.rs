@@ -5,6 +5,7 @@
 //! events and deletes the QObject (later, if it is delivering at that moment); the thread ends
 //! at its next checkpoint. [`WorkerBase::detach`] instead lets it run to the end on its own.
 
+use std::cell::Cell;
 use std::convert::Infallible;
 use std::fmt::Display;
 use std::ops::Deref;
@@ -33,6 +34,7 @@ pub struct WorkerBase<Y, S, R, E> {
     guard: CxxQtThread<QWorker>,
     kind: Kind,
     detached: bool,
+    cpp_owned: Cell<bool>,
 }
 
 /// A worker that yields values of type `Y` (and returns `R`, fails with `E`, receives `S`):
@@ -150,10 +152,6 @@ where
         typed
     });
     let (typed, ctl) = parts.expect("driver built");
-    {
-        let o: Pin<&mut cxx_qt::QObject> = obj.pin_mut().upcast_pin();
-        ffi::set_cpp_ownership(o);
-    }
     if !gui {
         let o: Pin<&mut cxx_qt::QObject> = obj.pin_mut().upcast_pin();
         ffi::move_to_gui_thread(o);
@@ -167,6 +165,7 @@ where
         guard,
         kind,
         detached: false,
+        cpp_owned: Cell::new(false),
     }
 }
 
@@ -388,7 +387,19 @@ where
     /// an initial property). It lives as long as this value (or until `finished` when
     /// detached); `None` once it was destroyed.
     pub fn qobject_ptr(&self) -> Option<*mut QWorker> {
-        (!self.guard.is_destroyed()).then_some(self.obj)
+        if self.guard.is_destroyed() {
+            return None;
+        }
+        // Handed out to QML or C++: keep QML's garbage collector away from it (this value
+        // owns it). Done here, not at creation, because it allocates QML's per-object data.
+        if self.cpp_owned.replace(true) || !ffi::on_gui_thread() {
+            return Some(self.obj);
+        }
+        // SAFETY: alive (checked above), on its thread.
+        let o: Pin<&mut cxx_qt::QObject> =
+            unsafe { Pin::new_unchecked(&mut *self.obj) }.upcast_pin();
+        ffi::set_cpp_ownership(o);
+        Some(self.obj)
     }
 
     /// The `QWorker` as a `QVariant` holding its `QObject*`, for QML properties and models.
