@@ -54,7 +54,7 @@ impl<Y, S, R, E> Shared<Y, S, R, E> {
 
     fn quit(&self) {
         self.control.request_quit();
-        self.mailbox.notify_quit();
+        self.mailbox.quit();
     }
 
     fn name(&self) -> String {
@@ -100,6 +100,10 @@ impl<Y: Send, S: Send, R: Send, E: Send> ReceiverPort<Y, R, E> for Shared<Y, S, 
 
     fn request_quit(&self) {
         self.quit();
+    }
+
+    fn quit_requested(&self) -> bool {
+        self.control.quit_requested()
     }
 }
 

@@ -366,6 +366,40 @@ fn quit_gives_aborted_then_finished_and_no_returned() {
 }
 
 #[test]
+fn quit_discards_values_not_delivered_yet_and_keeps_other_events() {
+    let yielded = Arc::new(AtomicUsize::new(0));
+    let y = yielded.clone();
+    let mut r = rig(
+        move |cx: &mut Context<u32>| -> Result<(), String> {
+            for i in 0..50_000 {
+                cx.yield_(i).map_err(|e| e.to_string())?;
+                if i == 100 {
+                    cx.warn("a warning among the values");
+                }
+                y.store(i as usize + 1, Ordering::SeqCst);
+            }
+            loop {
+                cx.check().map_err(|e| e.to_string())?;
+                std::thread::yield_now();
+            }
+        },
+        opts(),
+        Pool::global(),
+    );
+    // Nothing is drained until every value is queued; then quit.
+    while yielded.load(Ordering::SeqCst) < 50_000 {
+        std::thread::yield_now();
+    }
+    r.handle.quit();
+    let ev = r.run();
+    assert_eq!(
+        kinds(&ev),
+        ["started", "warned", "aborted", "finished"],
+        "queued values are discarded at quit; the warning stays"
+    );
+}
+
+#[test]
 fn quit_before_start_still_reports_started_aborted_finished() {
     let ran = Arc::new(AtomicUsize::new(0));
     let ran2 = ran.clone();
