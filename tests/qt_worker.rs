@@ -970,5 +970,137 @@ fn main() {
         },
     );
 
+    h.case(
+        "stress_many_workers_random_controls_and_drops_on_a_real_event_loop",
+        || {
+            // xorshift64*, seeded; QWORKER_SEED=<n> replays a run.
+            let seed = std::env::var("QWORKER_SEED")
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or_else(|| {
+                    std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .unwrap()
+                        .as_nanos() as u64
+                        | 1
+                });
+            println!("  stress seed: {seed}");
+            let mut x = seed;
+            let mut rnd = move |n: u64| {
+                x ^= x >> 12;
+                x ^= x << 25;
+                x ^= x >> 27;
+                x.wrapping_mul(0x2545_F491_4F6C_DD1D) % n
+            };
+            type Log = Rc<RefCell<Vec<Event<u32, u32, BoxError>>>>;
+            type W = qworker::GeneratorWorker<u32, u32, BoxError, u32>;
+            let mut workers: Vec<(Option<W>, Log, u64)> = vec![];
+            for k in 0..200u64 {
+                let plan = rnd(4);
+                let n = rnd(3000) as u32;
+                let w: W = qworker::generator(
+                    move |cx: &mut Context<u32, u32>| -> Result<u32, BoxError> {
+                        for i in 0..n {
+                            cx.yield_(i)?;
+                        }
+                        match plan {
+                            0 => Err("planned".into()),
+                            1 => panic!("planned panic"),
+                            _ => Ok(n),
+                        }
+                    },
+                )
+                .policy(match rnd(3) {
+                    0 => Policy::All,
+                    1 => Policy::Bounded(1 + rnd(16) as usize),
+                    _ => Policy::Latest,
+                });
+                let log: Log = Default::default();
+                let l = log.clone();
+                w.on_event(move |e| {
+                    l.borrow_mut().push(match e {
+                        Event::Yielded(v) => Event::Yielded(*v),
+                        Event::Returned(r) => Event::Returned(*r),
+                        Event::Errored(_) => Event::Errored(WorkerError::Panicked(String::new())),
+                        Event::Started => Event::Started,
+                        Event::Progress(p) => Event::Progress(*p),
+                        Event::Warned(m) => Event::Warned(m.clone()),
+                        Event::Paused => Event::Paused,
+                        Event::Resumed => Event::Resumed,
+                        Event::Aborted => Event::Aborted,
+                        Event::Finished => Event::Finished,
+                    })
+                });
+                if rnd(4) == 0 {
+                    let _ = w.qobject_ptr(); // some have a QObject, most do not
+                }
+                w.start().unwrap();
+                workers.push((Some(w), log, k));
+            }
+            // Random controls and drops, with the event loop running in between.
+            for _ in 0..2000 {
+                let i = rnd(workers.len() as u64) as usize;
+                if let Some(w) = &workers[i].0 {
+                    match rnd(12) {
+                        0 => w.pause(),
+                        1 | 2 => w.resume(),
+                        3 => {
+                            w.toggle_pause();
+                        }
+                        4 => w.quit(),
+                        5 => {
+                            let _ = w.send(7);
+                        }
+                        6 if rnd(10) == 0 => workers[i].0 = None, // dropped mid-run
+                        _ => {}
+                    }
+                }
+                if rnd(20) == 0 {
+                    qworker::testing::process_events(Duration::from_millis(1));
+                }
+            }
+            for (w, _, _) in &workers {
+                if let Some(w) = w {
+                    w.resume();
+                }
+            }
+            wait("every kept worker to finish", || {
+                workers
+                    .iter()
+                    .all(|(w, _, _)| w.as_ref().is_none_or(|w| w.is_finished()))
+            });
+            let mut outcomes = std::collections::BTreeMap::new();
+            for (w, log, k) in &workers {
+                let log = log.borrow();
+                if w.is_none() {
+                    // Dropped: whatever arrived before is a prefix of a valid stream.
+                    assert!(log.iter().filter(|e| matches!(e, Event::Finished)).count() <= 1);
+                    continue;
+                }
+                assert!(matches!(log.first(), Some(Event::Started)), "w{k}");
+                assert!(matches!(log.last(), Some(Event::Finished)), "w{k}");
+                let outcomes_seen: Vec<_> = log.iter().filter(|e| e.is_outcome()).collect();
+                assert_eq!(outcomes_seen.len(), 1, "w{k}: one outcome");
+                assert!(
+                    log[log.len() - 2].is_outcome(),
+                    "w{k}: outcome right before finished"
+                );
+                let y: Vec<u32> = log
+                    .iter()
+                    .filter_map(|e| {
+                        if let Event::Yielded(v) = e {
+                            Some(*v)
+                        } else {
+                            None
+                        }
+                    })
+                    .collect();
+                assert!(y.windows(2).all(|p| p[0] < p[1]), "w{k}: values in order");
+                *outcomes.entry(log[log.len() - 2].kind()).or_insert(0) += 1;
+            }
+            println!("  outcomes: {outcomes:?}");
+        },
+    );
+
     h.finish();
 }

@@ -53,8 +53,9 @@ impl<Y, S, R, E> Shared<Y, S, R, E> {
     }
 
     fn quit(&self) {
-        self.control.request_quit();
-        self.mailbox.quit();
+        if self.control.request_quit() {
+            self.mailbox.quit();
+        }
     }
 
     fn name(&self) -> String {
@@ -253,8 +254,7 @@ where
         let mut cx = Context::new(port, total);
         Some(catch_unwind(AssertUnwindSafe(move || body(&mut cx))))
     };
-    let quit = shared.control.quit_requested();
-    let unreceived = shared.control.close();
+    let (quit, unreceived) = shared.control.close();
     if !unreceived.is_empty() {
         shared.mailbox.push(Event::Warned(format!(
             "{} value(s) sent to worker '{}' were never received",

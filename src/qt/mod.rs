@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod driver;
+pub(crate) mod hub;
 pub mod qobject;
 pub mod registry;
 pub mod testing;

@@ -143,15 +143,30 @@ pub(crate) mod ffi {
 
     impl cxx_qt::Threading for QWorker {}
 
+    unsafe extern "RustQt" {
+        /// The delivery hub's object: drains of all workers are posted to it (one at a time).
+        #[qobject]
+        type QWorkerHub = super::QWorkerHubRust;
+    }
+
+    impl cxx_qt::Threading for QWorkerHub {}
+
     #[namespace = "rust::cxxqtlib1"]
     unsafe extern "C++" {
         include!("cxx-qt-lib/common.h");
         #[rust_name = "new_qworker"]
         fn make_unique() -> UniquePtr<QWorker>;
+        #[rust_name = "new_hub"]
+        fn make_unique() -> UniquePtr<QWorkerHub>;
     }
 }
 
 pub use ffi::QWorker;
+pub(crate) use ffi::QWorkerHub;
+
+/// The Rust side of the hub's object (no state: the hub lives in `hub.rs`).
+#[derive(Default)]
+pub struct QWorkerHubRust;
 
 /// Log levels of [`log`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -177,7 +192,8 @@ pub struct QWorkerRust {
 impl Drop for QWorkerRust {
     fn drop(&mut self) {
         if let Some(d) = self.driver.take() {
-            d.destroyed();
+            d.qobject_destroyed();
+            super::hub::unregister(d.id());
         }
     }
 }
@@ -266,6 +282,11 @@ impl QWorker {
         self.rust_mut().get_mut()
     }
 
+    fn get_ptr(self: Pin<&mut Self>) -> *mut QWorker {
+        // SAFETY: only the address is taken; nothing moves the object.
+        unsafe { self.get_unchecked_mut() as *mut QWorker }
+    }
+
     fn refuse_after_attach(&self, what: &str) -> bool {
         let attached = self.driver().is_some();
         if attached {
@@ -313,7 +334,9 @@ impl QWorker {
             progress_total: None,
         };
         super::app::install_quit_hook();
-        let driver = maker(self.qt_thread(), options);
+        let driver = maker(options);
+        driver.attach_qobject(self.as_mut().get_ptr(), self.qt_thread());
+        super::hub::register(&driver, false); // this object owns it
         self.as_mut().fields().driver = Some(driver);
         self.as_mut().name_changed();
         self.as_mut().state_changed();
@@ -410,23 +433,13 @@ pub(crate) enum Control {
     Quit,
 }
 
-/// Runs on the object's thread when the waker posted a drain; re-posts itself while events
-/// remain after a time slice, so input and paint events interleave with a flood.
-pub(crate) fn drain_posted(obj: Pin<&mut QWorker>) {
-    let Some(driver) = obj.driver() else { return };
-    let thread = obj.qt_thread();
-    if driver.drain(obj) == crate::core::Drained::More {
-        let _ = thread.queue(drain_posted);
-    }
-}
-
-/// Creates a `QWorker` holding `make(qt_thread)`'s driver. Returns the owning pointer.
-pub(crate) fn new_qworker(
-    make: impl FnOnce(cxx_qt::CxxQtThread<QWorker>) -> Rc<dyn Driver>,
-) -> cxx::UniquePtr<QWorker> {
+/// Creates a `QWorker` for an existing driver (the QObject of a Rust-created worker, made
+/// when something asks for it). Returns the owning pointer.
+pub(crate) fn new_qworker_for(driver: Rc<dyn Driver>) -> cxx::UniquePtr<QWorker> {
     let mut obj = ffi::new_qworker();
-    let thread = obj.qt_thread();
-    let driver = make(thread);
-    obj.pin_mut().rust_mut().get_mut().driver = Some(driver);
+    let guard = obj.qt_thread();
+    let ptr = obj.pin_mut().get_ptr();
+    driver.attach_qobject(ptr, guard);
+    obj.pin_mut().fields().driver = Some(driver);
     obj
 }

@@ -10,17 +10,16 @@ use std::fmt::Display;
 use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 
-use cxx_qt::CxxQtThread;
 use cxx_qt_lib::QVariant;
 
 use super::driver::{Driver, Kind};
-use super::qobject::{Level, QWorker, log};
+use super::qobject::{Level, log};
 use super::variant::{ConvertError, FromVariant, ToVariant};
 use super::worker::make_driver;
 use crate::core::{Context, Options};
 
 /// Builds the driver of one run from the converted arguments.
-pub(crate) type Maker = Box<dyn FnOnce(CxxQtThread<QWorker>, Options) -> Rc<dyn Driver>>;
+pub(crate) type Maker = Box<dyn FnOnce(Options) -> Rc<dyn Driver>>;
 type Factory = Arc<dyn Fn(&[QVariant]) -> Result<Maker, String> + Send + Sync>;
 
 static REGISTRY: Mutex<BTreeMap<String, Factory>> = Mutex::new(BTreeMap::new());
@@ -124,8 +123,8 @@ where
 {
     let a =
         A::from_args(args).map_err(|e| format!("task '{name}' takes {}: {e}", A::signature()))?;
-    Ok(Box::new(move |thread, options| {
-        let (typed, _) = make_driver(Box::new(move |cx| body(a, cx)), kind, options, thread);
+    Ok(Box::new(move |options| {
+        let (typed, _) = make_driver(Box::new(move |cx| body(a, cx)), kind, options);
         typed as Rc<dyn Driver>
     }))
 }
@@ -234,12 +233,11 @@ pub(crate) fn driver_for(name: &str, args: &[QVariant]) -> Result<Maker, String>
 
 /// A function driver that fails with `message`: the lifecycle of a task that cannot run.
 pub(crate) fn failing(message: String) -> Maker {
-    Box::new(move |thread, options| {
+    Box::new(move |options| {
         let (typed, _) = make_driver::<crate::core::NoYield, (), (), String>(
             Box::new(move |_cx| Err(message)),
             Kind::Function,
             options,
-            thread,
         );
         typed as Rc<dyn Driver>
     })
