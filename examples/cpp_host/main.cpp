@@ -79,6 +79,8 @@ public:
     QObject::connect(worker, &QWorker::finished, worker, &QObject::deleteLater); // not `delete`
     worker->start();
 
+    // Connections made right after start() still see every event: signals are delivered
+    // from the event loop, never from inside start().
     this->worker = worker;
     connect(worker, &QWorker::progressChanged, bar, [this](double done, double total) {
       bar->setMaximum(int(total));
