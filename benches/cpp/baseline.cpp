@@ -598,6 +598,7 @@ public:
   std::condition_variable cv;
   bool pause = false;
   std::atomic<int> worker_tid{ 0 };
+  std::atomic<long long> woke_ns{ 0 };
   void set_paused(bool p)
   {
     {
@@ -618,6 +619,7 @@ public slots:
         if (pause) {
           emit paused();
           cv.wait(l, [&] { return !pause || self->isInterruptionRequested(); });
+          woke_ns = mono_ns();
           emit resumed();
         }
       }
@@ -669,6 +671,7 @@ int w7(QGuiApplication& app, const std::string& variant, const std::string& syst
     .metric("paused_cpu_us", (cpu1 - cpu0) / 1e3)
     .metric("paused_wakeups", static_cast<double>(sw1 - sw0))
     .metric("resume_to_resumed_us", (t_resumed - t_resume) / 1e3)
+    .metric("resume_to_worker_awake_us", (producer.woke_ns.load() - t_resume) / 1e3)
     .print();
   return 0;
 }
@@ -721,6 +724,7 @@ int main(int argc, char** argv)
   }
   const std::string workload = argv[1], variant = argv[2], system = argv[3];
   QGuiApplication app(argc, argv);
+  bench::mark_rss_start();
   const std::map<std::string, std::function<int(QGuiApplication&, const std::string&, const std::string&)>> table{
     { "W1", w1 }, { "W2", w2 }, { "W3", w3 }, { "W4", w4 },
     { "W5", w5 }, { "W6", w6 }, { "W7", w7 }, { "W8", w8 },

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -70,12 +71,25 @@ inline double peak_rss_mb() { return status_field("VmHWM:") / 1024.0; }
 inline double rss_mb() { return status_field("VmRSS:") / 1024.0; }
 inline unsigned long long os_threads() { return status_field("Threads:"); }
 
+// RSS once the application object exists; every report carries it as rss_start_mb.
+inline double& rss_start()
+{
+  static double v = NAN;
+  return v;
+}
+inline void mark_rss_start() { rss_start() = rss_mb(); }
+
 // Samples the OS thread count every millisecond; max() excludes the sampler itself.
+// With BENCH_NO_SAMPLER set (profiling runs) it samples once and never again.
 class ThreadSampler
 {
 public:
   ThreadSampler()
-    : worker_([this] {
+    : off_(std::getenv("BENCH_NO_SAMPLER") != nullptr), worker_([this] {
+        if (off_) {
+          max_ = os_threads();
+          return;
+        }
         while (!stop_.load(std::memory_order_relaxed)) {
           const unsigned long long n = os_threads() - 1;
           unsigned long long m = max_.load(std::memory_order_relaxed);
@@ -99,6 +113,7 @@ public:
 private:
   std::atomic<bool> stop_{ false };
   std::atomic<unsigned long long> max_{ 0 };
+  bool off_;
   std::thread worker_;
 };
 
@@ -161,6 +176,12 @@ public:
       } else {
         s << "null";
       }
+    }
+    s << (metrics_.empty() ? "" : ",") << "\"rss_start_mb\":";
+    if (std::isfinite(rss_start())) {
+      s << rss_start();
+    } else {
+      s << "null";
     }
     s << "},\"notes\":{";
     for (size_t i = 0; i < notes_.size(); ++i) {

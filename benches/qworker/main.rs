@@ -75,6 +75,7 @@ fn main() {
         }
     };
     let mut app = QGuiApplication::new();
+    measure::mark_rss_start();
     let code = match workload {
         "W1" => w1::run(variant),
         "W2" => w2::run(variant),

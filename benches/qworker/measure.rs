@@ -99,10 +99,19 @@ pub struct ThreadSampler {
 }
 
 impl ThreadSampler {
+    /// With `BENCH_NO_SAMPLER` set (profiling runs), samples once now and never again.
     pub fn start() -> Self {
         use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
         let stop = std::sync::Arc::new(AtomicBool::new(false));
         let max = std::sync::Arc::new(AtomicU64::new(0));
+        if std::env::var_os("BENCH_NO_SAMPLER").is_some() {
+            max.store(os_threads(), Ordering::Relaxed);
+            return ThreadSampler {
+                stop,
+                max,
+                join: None,
+            };
+        }
         let (s, m) = (stop.clone(), max.clone());
         let join = std::thread::spawn(move || {
             while !s.load(Ordering::Relaxed) {
@@ -177,6 +186,14 @@ pub fn quantile(v: &mut [f64], q: f64) -> f64 {
     v[rank - 1]
 }
 
+static RSS_START: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+
+/// Records the RSS of the process once the application object exists (reported by every run
+/// as `rss_start_mb`, so peak RSS can be read as start + growth).
+pub fn mark_rss_start() {
+    let _ = RSS_START.set(rss_mb());
+}
+
 /// One result line: `{"workload":..,"variant":..,"system":"qworker","metrics":{..}}`.
 pub struct Report {
     workload: String,
@@ -212,7 +229,10 @@ impl Report {
             "{{\"workload\":\"{}\",\"variant\":\"{}\",\"system\":\"qworker\",\"metrics\":{{",
             self.workload, self.variant
         );
-        for (i, (k, v)) in self.metrics.iter().enumerate() {
+        let start = RSS_START.get().copied().unwrap_or(f64::NAN);
+        let mut metrics = self.metrics.clone();
+        metrics.push(("rss_start_mb".into(), start));
+        for (i, (k, v)) in metrics.iter().enumerate() {
             let v = if v.is_finite() {
                 format!("{v}")
             } else {

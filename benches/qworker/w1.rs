@@ -1,15 +1,22 @@
 //! W1: a generator yields N small integers; a GUI-thread callback counts them.
 //! Reports items/s from `start()` to `finished` handled, process CPU µs per item, peak RSS.
+//! Variants: `200k`, `1M` (policy `All`), `1M-bounded` (`Bounded(4096)`).
 
 use std::cell::Cell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use qworker::{BoxError, Context};
+use qworker::{BoxError, Context, Policy};
 
 use crate::measure::{Report, Stopwatch, peak_rss_mb};
 
 pub fn run(variant: &str) -> i32 {
+    // `...-bounded`: the same with Policy::Bounded(4096) (memory/throughput trade-off).
+    let policy = if variant.ends_with("-bounded") {
+        Policy::Bounded(4096)
+    } else {
+        Policy::All
+    };
     let n: u64 = if variant.starts_with("1M") {
         1_000_000
     } else {
@@ -23,6 +30,7 @@ pub fn run(variant: &str) -> i32 {
         }
         Ok(())
     })
+    .policy(policy)
     .name("w1");
     let c = count.clone();
     w.on_yielded(move |_| c.set(c.get() + 1));

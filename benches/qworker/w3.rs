@@ -11,6 +11,11 @@ use crate::measure::{Report, Stopwatch, ThreadSampler, peak_rss_mb};
 
 pub fn run(variant: &str) -> i32 {
     const N: u64 = 10_000;
+    // `10k-grace100`: the pool's starvation grace raised from 1 ms to 100 ms (public API), to
+    // show what the thread growth costs this burst.
+    if variant.ends_with("-grace100") {
+        Pool::global().set_grace(Duration::from_millis(100));
+    }
     let sampler = ThreadSampler::start();
     let count = Rc::new(Cell::new(0u64));
     let sum = Rc::new(Cell::new(0u64));

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use qworker::{BoxError, Context};
+use qworker::{BoxError, Context, Policy};
 
 use crate::measure::{Report, mono_ns, peak_rss_mb, spin_us};
 
@@ -20,7 +20,13 @@ pub fn run(variant: &str) -> i32 {
     let (ta, tf) = (t_aborted.clone(), t_finished.clone());
     let quit: Box<dyn Fn()>;
     let _keep: Box<dyn std::any::Any>;
-    if variant == "a-yield" {
+    if variant.starts_with("a-yield") {
+        // `a-yield-bounded`: the same generator with Policy::Bounded(4096).
+        let policy = if variant.ends_with("-bounded") {
+            Policy::Bounded(4096)
+        } else {
+            Policy::All
+        };
         let p = produced.clone();
         let w = qworker::generator(move |cx: &mut Context<u64>| -> Result<(), BoxError> {
             let mut i = 0u64;
@@ -30,6 +36,7 @@ pub fn run(variant: &str) -> i32 {
                 p.store(i, Ordering::Relaxed);
             }
         })
+        .policy(policy)
         .name("w5a");
         let h = handled.clone();
         w.on_yielded(move |_| h.set(h.get() + 1));
@@ -73,7 +80,7 @@ pub fn run(variant: &str) -> i32 {
     let mut r = Report::new("W5", variant);
     r.metric("quit_to_aborted_ms", ms(t_aborted.get()))
         .metric("quit_to_finished_ms", ms(t_finished.get()));
-    if variant == "a-yield" {
+    if variant.starts_with("a-yield") {
         r.metric(
             "backlog_at_quit",
             produced_at_quit as f64 - handled_at_quit as f64,
