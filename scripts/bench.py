@@ -8,6 +8,8 @@ writes target/bench/results.json, target/bench/results.md (the table) and target
     scripts/bench.py --only W1,W3    # some workloads
     scripts/bench.py --no-build      # reuse the last build
     scripts/bench.py --update-docs   # also replace the table in docs/BENCHMARKS.md
+    scripts/bench.py --also patched=/path/to/qworker_bench   # A/B: a second qworker build runs
+                                     # in every qworker arm too (system "qworker:patched")
 
 The programs print one JSON line per run and never judge time; medians, min/max, ratios and
 the target checks are computed here. Exit status is 0 when every run completed (targets that
@@ -148,7 +150,10 @@ def env_for_programs():
 
 
 def run_once(exes, case, arm, env):
-    exe = exes["qworker"] if arm.system == "qworker" else exes["cpp"]
+    if arm.system.startswith("qworker"):
+        exe = exes[arm.system]
+    else:
+        exe = exes["cpp"]
     t0 = time.monotonic_ns()
     proc = subprocess.Popen([exe] + arm.argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env=env)
@@ -183,6 +188,40 @@ def run_once(exes, case, arm, env):
         res["stderr"] = err[-2000:]
     res["metrics"] = metrics
     return res
+
+
+def with_also(cases, also):
+    """Adds an arm per extra qworker build next to every qworker arm."""
+    if not also:
+        return cases
+    out = []
+    for c in cases:
+        arms = []
+        for a in c.arms:
+            arms.append(a)
+            if a.system == "qworker":
+                arms += [Arm("qworker:" + name, a.argv) for name in also]
+        out.append(Case(c.workload, c.variant, arms, c.runs, c.timeout, c.exit_timing))
+    return out
+
+
+def ab_table(rows, names):
+    """qworker against each extra build, for every metric both measured."""
+    by = {}
+    for r in rows:
+        by[(r["workload"], r["variant"], r["system"], r["metric"])] = r
+    lines = ["| W | variant | metric | qworker | " + " | ".join("qworker:" + n for n in names) + " |",
+             "|---|---|---|---|" + "---|" * len(names)]
+    for (w, v, s, m), r in sorted(by.items()):
+        if s != "qworker" or m in ("handled", "of", "in_order", "exit_code", "rss_start_mb"):
+            continue
+        cells = []
+        for n in names:
+            o = by.get((w, v, "qworker:" + n, m))
+            cells.append("—" if o is None else "%s <sub>%s–%s</sub>" % (fmt(o["median"]), fmt(o["min"]), fmt(o["max"])))
+        lines.append("| %s | %s | %s | %s <sub>%s–%s</sub> | %s |" % (
+            w, v, m, fmt(r["median"]), fmt(r["min"]), fmt(r["max"]), " | ".join(cells)))
+    return "\n".join(lines)
 
 
 def run_all(exes, cases, runs):
@@ -474,6 +513,8 @@ def main():
     ap.add_argument("--no-build", action="store_true", help="reuse the programs of the last build")
     ap.add_argument("--no-deps", action="store_true", help="do not run scripts/install-deps.sh")
     ap.add_argument("--update-docs", action="store_true", help="write the table into docs/BENCHMARKS.md")
+    ap.add_argument("--also", action="append", default=[], metavar="NAME=EXE",
+                    help="also run another qworker_bench build in every qworker arm (A/B)")
     args = ap.parse_args()
     t0 = time.monotonic()
     if args.no_build:
@@ -481,8 +522,15 @@ def main():
             exes = json.load(f)
     else:
         exes = build(args)
+    also = {}
+    for spec in args.also:
+        name, _, exe = spec.partition("=")
+        if not name or not os.path.isfile(exe):
+            sys.exit("bench: --also wants NAME=EXECUTABLE, got %r" % spec)
+        also[name] = os.path.abspath(exe)
+        exes["qworker:" + name] = also[name]
     only = {w.strip().upper() for w in args.only.split(",") if w.strip()}
-    cases = [c for c in CASES if not only or c.workload in only]
+    cases = with_also([c for c in CASES if not only or c.workload in only], list(also))
     runs = args.runs
     if runs < 5:
         print("bench: fewer than 5 runs per system: medians will be noisy", file=sys.stderr)
@@ -496,6 +544,9 @@ def main():
     with open(os.path.join(OUT, "env.json"), "w") as f:
         json.dump(env, f, indent=1)
     md = markdown(env, table(Results(rows)), runs, failures, elapsed)
+    if also:
+        md += "\nA/B against other qworker builds (%s):\n\n%s\n" % (
+            ", ".join("%s = %s" % kv for kv in also.items()), ab_table(rows, list(also)))
     with open(os.path.join(OUT, "results.md"), "w") as f:
         f.write(md)
     print()

@@ -29,6 +29,13 @@ use std::time::{Duration, Instant};
 
 use cxx_qt_lib::QGuiApplication;
 
+fn slice_ms() -> u64 {
+    std::env::var("BENCH_SLICE_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5)
+}
+
 /// Runs the GUI event loop until `cond` holds; `false` after `timeout` (a hang guard only).
 pub fn spin_until(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
     let deadline = Instant::now() + timeout;
@@ -36,7 +43,7 @@ pub fn spin_until(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
         if Instant::now() >= deadline {
             return false;
         }
-        qworker::testing::process_events(Duration::from_millis(5));
+        qworker::testing::process_events(Duration::from_millis(slice_ms()));
     }
     true
 }
