@@ -95,7 +95,7 @@ CASES = [
 
 # W4 arms of one system differ by policy; the policy becomes part of the reported variant.
 def arm_variant(case, arm):
-    if case.workload == "W4" and arm.system == "qworker":
+    if case.workload == "W4" and arm.system.startswith("qworker"):
         return case.variant + ", " + arm.argv[1].split("-", 1)[1]
     return case.variant
 
