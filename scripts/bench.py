@@ -215,12 +215,15 @@ def ab_table(rows, names):
     for (w, v, s, m), r in sorted(by.items()):
         if s != "qworker" or m in ("handled", "of", "in_order", "exit_code", "rss_start_mb"):
             continue
+        unit = "/s" if m.endswith("_per_s") else ""
         cells = []
         for n in names:
             o = by.get((w, v, "qworker:" + n, m))
-            cells.append("—" if o is None else "%s <sub>%s–%s</sub>" % (fmt(o["median"]), fmt(o["min"]), fmt(o["max"])))
+            cells.append("—" if o is None else "%s <sub>%s–%s</sub>" % (
+                fmt(o["median"], unit), fmt_bare(o["min"], unit), fmt_bare(o["max"], unit)))
         lines.append("| %s | %s | %s | %s <sub>%s–%s</sub> | %s |" % (
-            w, v, m, fmt(r["median"]), fmt(r["min"]), fmt(r["max"]), " | ".join(cells)))
+            w, v, m, fmt(r["median"], unit), fmt_bare(r["min"], unit), fmt_bare(r["max"], unit),
+            " | ".join(cells)))
     return "\n".join(lines)
 
 
@@ -291,12 +294,19 @@ def fmt(x, unit=""):
     return s + (" " + unit if unit else "")
 
 
+def fmt_bare(x, unit=""):
+    """Like fmt, without the unit (for the min–max range)."""
+    if unit == "/s" and x is not None:
+        return fmt(x, unit)[:-2]
+    return fmt(x)
+
+
 def cell(res, w, v, s, m, unit):
     med = res.get(w, v, s, m)
     if med is None:
         return "—"
     lo, hi = res.get(w, v, s, m, "min"), res.get(w, v, s, m, "max")
-    return "%s <sub>%s–%s</sub>" % (fmt(med, unit), fmt(lo), fmt(hi))
+    return "%s <sub>%s–%s</sub>" % (fmt(med, unit), fmt_bare(lo, unit), fmt_bare(hi, unit))
 
 
 def ratio(a, b):
@@ -472,6 +482,7 @@ def environment(exes):
         "gxx": cmd_out(["g++", "--version"]).splitlines()[0],
         "git": cmd_out(["git", "rev-parse", "--short", "HEAD"]),
         "programs": exes,
+        "command": " ".join(["scripts/bench.py"] + sys.argv[1:]),
     }
 
 
@@ -480,7 +491,8 @@ def markdown(env, tbl, runs, failures, elapsed):
         "Date: %s. Machine: %s (load average %.1f at start)." % (env["date"], env["machine"], env["load_avg_at_start"]),
         "Versions: %s; Qt %s; cxx-qt %s; %s; %s. Commit %s." % (
             env["rustc"], env["qt"], env["cxx_qt"], env["gxx"], env["cmake"], env["git"]),
-        "Command: `scripts/bench.py` (%d alternating runs per system, W6 10; %.0f s in all)." % (runs, elapsed),
+        "Command: `%s` (%d alternating runs per system, W6 at least 10; %.0f s in all)." % (
+            env.get("command", "scripts/bench.py"), runs, elapsed),
         "",
         "Cells: median <sub>min–max</sub> over the runs. ratio = qworker ÷ the baseline column"
         " (C++ QThread, or the C++ pool for W3/W8 and W5 (b)).",
@@ -513,10 +525,30 @@ def main():
     ap.add_argument("--no-build", action="store_true", help="reuse the programs of the last build")
     ap.add_argument("--no-deps", action="store_true", help="do not run scripts/install-deps.sh")
     ap.add_argument("--update-docs", action="store_true", help="write the table into docs/BENCHMARKS.md")
+    ap.add_argument("--render-only", action="store_true",
+                    help="rebuild the table from target/bench/results.json and env.json, run nothing")
     ap.add_argument("--also", action="append", default=[], metavar="NAME=EXE",
                     help="also run another qworker_bench build in every qworker arm (A/B)")
     args = ap.parse_args()
     t0 = time.monotonic()
+    if args.render_only:
+        with open(os.path.join(OUT, "results.json")) as f:
+            rows = json.load(f)
+        with open(os.path.join(OUT, "env.json")) as f:
+            env = json.load(f)
+        md = markdown(env, table(Results(rows)), env.get("runs", args.runs), [], env.get("elapsed_s", 0))
+        names = sorted({r["system"].split(":", 1)[1] for r in rows if r["system"].startswith("qworker:")})
+        if names:
+            md += "\nA/B against other qworker builds (%s):\n\n%s\n" % (
+                ", ".join("%s = %s" % (n, env["programs"].get("qworker:" + n, "?")) for n in names),
+                ab_table(rows, names))
+        with open(os.path.join(OUT, "results.md"), "w") as f:
+            f.write(md)
+        print(md)
+        if args.update_docs:
+            update_docs(md)
+            print("updated docs/BENCHMARKS.md")
+        return 0
     if args.no_build:
         with open(os.path.join(OUT, "programs.json")) as f:
             exes = json.load(f)
@@ -538,6 +570,8 @@ def main():
     rows = aggregate(samples)
     env = environment(exes)
     elapsed = time.monotonic() - t0
+    env["runs"] = runs
+    env["elapsed_s"] = round(elapsed)
     os.makedirs(OUT, exist_ok=True)
     with open(os.path.join(OUT, "results.json"), "w") as f:
         json.dump(rows, f, indent=1)
