@@ -205,6 +205,14 @@ def with_also(cases, also):
     return out
 
 
+AB_METRICS = {
+    "items_per_s", "cpu_us_per_item", "peak_rss_mb", "lat_p50_us", "lat_p99_us", "sched_p99_us",
+    "workers_per_s", "max_os_threads", "cpu_us_per_worker", "fps", "max_backlog",
+    "quit_to_aborted_ms", "backlog_at_quit", "quit_to_exit_ms", "ran", "resume_to_resumed_us",
+    "paused_cpu_us", "rss_growth_mb",
+}
+
+
 def ab_table(rows, names):
     """qworker against each extra build, for every metric both measured."""
     by = {}
@@ -213,7 +221,7 @@ def ab_table(rows, names):
     lines = ["| W | variant | metric | qworker | " + " | ".join("qworker:" + n for n in names) + " |",
              "|---|---|---|---|" + "---|" * len(names)]
     for (w, v, s, m), r in sorted(by.items()):
-        if s != "qworker" or m in ("handled", "of", "in_order", "exit_code", "rss_start_mb"):
+        if s != "qworker" or m not in AB_METRICS:
             continue
         unit = "/s" if m.endswith("_per_s") else ""
         cells = []

@@ -10,8 +10,9 @@
 //!
 //! The GUI event loop is driven with `qworker::testing::process_events` (a `QEventLoop::exec`
 //! bounded by a timer), because cxx-qt-lib 0.10 offers no `QCoreApplication::quit`; stop times
-//! are taken inside the callbacks, so the loop's slice length does not enter any figure. W6,
-//! which needs a real `exec()` and `aboutToQuit`, quits through `QQmlEngine::quit`.
+//! are taken inside the callbacks, so the loop's slice length does not enter any figure. W6 and
+//! W8 run under a real `exec()` (W6 needs `aboutToQuit`; W8's deferred deletes should happen as
+//! in an application) and quit through `QQmlEngine::quit`.
 
 extern crate qworker;
 
@@ -91,7 +92,7 @@ fn main() {
         "W5" => w5::run(variant),
         "W6" => w6::run(variant, app.pin_mut()),
         "W7" => w7::run(variant),
-        "W8" => w8::run(variant),
+        "W8" => w8::run(variant, app.pin_mut()),
         other => {
             eprintln!("unknown workload {other}");
             2
