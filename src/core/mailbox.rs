@@ -23,9 +23,13 @@
 //! - `Latest`: a yielded value still in the shared queue is dropped when a newer one arrives,
 //!   so at most one undelivered value waits here (plus one the receiver already took).
 //!
-//! Quit discards the yielded values not delivered yet (in the shared queue at once, in the
-//! receiver's batch as it meets them): the GUI stops receiving values as soon as it asks, and
-//! what it did receive is an in-order prefix, each value once. Other events are all kept.
+//! Quit discards the yielded values not delivered yet, in the shared queue and in the
+//! receiver's batch: the GUI stops receiving values as soon as it asks, and what it did
+//! receive is an in-order prefix, each value once. Other events are all kept. `others` (an
+//! upper bound on the non-value entries) lets a queue or batch of values only be discarded
+//! whole in O(1); large discards go to the `graveyard`, which the worker thread frees as its
+//! body ends, so the GUI thread does not pay for freeing a flood. Once the worker has
+//! collected it (`graveyard_closed`, under the lock), later discards are freed inline.
 //!
 //! Progress is always coalesced: an undelivered progress event is replaced by a newer one,
 //! which takes the newer position so no progress ever runs ahead of the yields before it.
@@ -93,7 +97,7 @@ impl<F: Fn() + Send + Sync + 'static> Waker for F {
     }
 }
 
-type Slot<Y, R, E> = Option<Event<Y, R, E>>;
+pub(crate) type Slot<Y, R, E> = Option<Event<Y, R, E>>;
 
 struct Inner<Y, R, E> {
     policy: Policy,
@@ -106,8 +110,17 @@ struct Inner<Y, R, E> {
     last_progress: Option<u64>,
     /// Yielded values pushed and not yet delivered (Bounded only).
     undelivered: usize,
+    /// At least the number of entries in `queue` that are not yielded values (an upper
+    /// bound: replacements do not lower it). Zero means the queue is all values, so a quit
+    /// can discard it whole.
+    others: usize,
     /// A producer waits for `undelivered` to go down (Bounded only).
     producer_waiting: bool,
+    /// Values discarded at quit, freed by the worker thread as it ends (`take_graveyard`),
+    /// so a quit after a flood does not make the GUI thread free a million values.
+    graveyard: Vec<VecDeque<Slot<Y, R, E>>>,
+    /// The worker collected the graveyard for the last time: later discards are freed inline.
+    graveyard_closed: bool,
     scheduled: bool,
     closed: bool,
 }
@@ -143,6 +156,9 @@ impl<Y, R, E> Inner<Y, R, E> {
 
     /// Pushes at the back; returns whether the caller must wake the receiver.
     fn push(&mut self, ev: Event<Y, R, E>) -> bool {
+        if !matches!(ev, Event::Yielded(_)) {
+            self.others += 1;
+        }
         self.queue.push_back(Some(ev));
         !std::mem::replace(&mut self.scheduled, true)
     }
@@ -177,7 +193,10 @@ impl<Y, R, E> Mailbox<Y, R, E> {
                 last_yield: None,
                 last_progress: None,
                 undelivered: 0,
+                others: 0,
                 producer_waiting: false,
+                graveyard: Vec::new(),
+                graveyard_closed: false,
                 scheduled: false,
                 closed: false,
             }),
@@ -270,6 +289,7 @@ impl<Y, R, E> Mailbox<Y, R, E> {
                 g.queue[idx] = Some(Event::Yielded(value));
                 g.last_yield = Some(g.base + idx as u64);
                 g.last_progress = Some(g.end());
+                g.others += 1;
                 g.queue.push_back(Some(Event::Progress(p)));
             }
             (tick, _) => {
@@ -285,48 +305,38 @@ impl<Y, R, E> Mailbox<Y, R, E> {
         Ok(())
     }
 
-    /// Quit was requested: discards the yielded values still queued (dropped outside the
-    /// lock) and wakes a producer blocked in `push_yield` so it sees the request.
-    pub(crate) fn quit(&self) {
-        let mut g = self.lock();
-        let discarded = if g.queue.iter().any(|s| matches!(s, Some(Event::Yielded(_)))) {
-            let old = std::mem::take(&mut g.queue);
-            let mut keep = VecDeque::with_capacity(old.len());
-            let mut gone = Vec::new();
-            for s in old {
-                if matches!(s, Some(Event::Yielded(_))) {
-                    gone.push(s);
-                } else {
-                    keep.push_back(s);
-                }
+    /// Keeps discarded events for the worker thread to free (see `graveyard`).
+    fn bury(&self, events: VecDeque<Slot<Y, R, E>>) {
+        if events.len() > SMALL_DISCARD {
+            let mut g = self.lock();
+            if !g.graveyard_closed {
+                g.graveyard.push(events);
+                return;
             }
-            g.queue = keep;
-            // Positions moved: forget them (the next progress is simply not coalesced).
-            g.last_yield = None;
-            g.last_progress = None;
-            g.undelivered = g.undelivered.saturating_sub(gone.len());
-            gone
-        } else {
-            Vec::new()
-        };
-        g.producer_waiting = false;
-        drop(g);
-        self.space.notify_all();
-        drop(discarded);
+        }
+        drop(events);
     }
 
-    /// Receiver side: moves everything queued into `out` (which must be empty). Returns `false`
-    /// and clears `scheduled` when nothing was queued.
-    fn take_all(&self, out: &mut VecDeque<Slot<Y, R, E>>) -> bool {
+    /// Worker side, once, as the body ends: the discarded events, to drop on this thread.
+    /// Discards after this are freed where they happen.
+    pub(crate) fn take_graveyard(&self) -> Vec<VecDeque<Slot<Y, R, E>>> {
+        let mut g = self.lock();
+        g.graveyard_closed = true;
+        std::mem::take(&mut g.graveyard)
+    }
+
+    /// Receiver side: moves everything queued into `out` (which must be empty); returns the
+    /// bound on its non-value entries. `None`, and `scheduled` cleared, when nothing was queued.
+    fn take_all(&self, out: &mut VecDeque<Slot<Y, R, E>>) -> Option<usize> {
         debug_assert!(out.is_empty());
         let mut g = self.lock();
         if g.queue.is_empty() {
             g.scheduled = false;
-            return false;
+            return None;
         }
         g.base += g.queue.len() as u64;
         std::mem::swap(&mut g.queue, out);
-        true
+        Some(std::mem::take(&mut g.others))
     }
 
     /// Receiver side: `n` yielded values were delivered or discarded (Bounded only). Wakes a
@@ -362,9 +372,58 @@ impl<Y, R, E> Mailbox<Y, R, E> {
         let mut g = self.lock();
         g.closed = true;
         let dropped = std::mem::take(&mut g.queue);
+        let waiting = std::mem::take(&mut g.producer_waiting);
         drop(g);
-        self.space.notify_all();
+        if waiting {
+            self.space.notify_all();
+        }
         drop(dropped);
+    }
+}
+
+impl<Y, R, E> Mailbox<Y, R, E> {
+    /// Quit was requested: discards the yielded values still queued (dropped outside the
+    /// lock) and wakes a producer blocked in `push_yield` so it sees the request.
+    pub(crate) fn quit(&self) {
+        let mut small = VecDeque::new();
+        let mut g = self.lock();
+        let discarded = if g.others == 0 {
+            // Only values: hand the whole queue over, O(1) under the lock.
+            let n = g.queue.len();
+            g.last_yield = None;
+            g.undelivered = g.undelivered.saturating_sub(n);
+            std::mem::take(&mut g.queue)
+        } else if g.queue.iter().any(|s| matches!(s, Some(Event::Yielded(_)))) {
+            let old = std::mem::take(&mut g.queue);
+            let mut keep = VecDeque::with_capacity(old.len());
+            let mut gone = VecDeque::new();
+            for s in old {
+                if matches!(s, Some(Event::Yielded(_))) {
+                    gone.push_back(s);
+                } else {
+                    keep.push_back(s);
+                }
+            }
+            g.queue = keep;
+            // Positions moved: forget them (the next progress is simply not coalesced).
+            g.last_yield = None;
+            g.last_progress = None;
+            g.undelivered = g.undelivered.saturating_sub(gone.len());
+            gone
+        } else {
+            VecDeque::new()
+        };
+        if discarded.len() > SMALL_DISCARD && !g.graveyard_closed {
+            g.graveyard.push(discarded);
+        } else {
+            small = discarded;
+        }
+        let waiting = std::mem::take(&mut g.producer_waiting);
+        drop(g);
+        if waiting {
+            self.space.notify_all();
+        }
+        drop(small);
     }
 }
 
@@ -384,6 +443,8 @@ pub enum Drained {
 pub struct Receiver<Y, R, E> {
     pub(crate) shared: std::sync::Arc<dyn ReceiverPort<Y, R, E>>,
     local: VecDeque<Slot<Y, R, E>>,
+    /// At least the number of non-value entries in `local`.
+    local_others: usize,
     finished: bool,
 }
 
@@ -394,6 +455,9 @@ pub(crate) trait ReceiverPort<Y, R, E>: Send + Sync {
     fn quit_requested(&self) -> bool;
 }
 
+/// Discards up to this size are freed where they happen; larger ones by the worker thread.
+const SMALL_DISCARD: usize = 1024;
+
 /// How many events are delivered between two looks at the clock.
 const CLOCK_STRIDE: u32 = 32;
 
@@ -402,6 +466,7 @@ impl<Y, R, E> Receiver<Y, R, E> {
         Receiver {
             shared,
             local: VecDeque::new(),
+            local_others: 0,
             finished: false,
         }
     }
@@ -410,7 +475,9 @@ impl<Y, R, E> Receiver<Y, R, E> {
     pub fn is_finished(&self) -> bool {
         self.finished
     }
+}
 
+impl<Y, R, E> Receiver<Y, R, E> {
     /// Delivers events in order to `deliver`, for at most `budget` (`None`: until empty).
     /// Call it once per wake-up; when it returns [`Drained::More`], call it again later
     /// (the Qt layer re-posts it so input and paint events interleave).
@@ -427,12 +494,24 @@ impl<Y, R, E> Receiver<Y, R, E> {
         let mut unreported = 0usize;
         let start = budget.map(|b| (Instant::now(), b));
         let mut count: u32 = 0;
+        let mut quit = self.shared.quit_requested();
+        if quit {
+            unreported += discard_values(mailbox, &mut self.local, self.local_others);
+        }
         let status = loop {
             let Some(slot) = self.local.pop_front() else {
-                if mailbox.take_all(&mut self.local) {
-                    continue;
+                match mailbox.take_all(&mut self.local) {
+                    Some(others) => {
+                        self.local_others = others;
+                        quit = quit || self.shared.quit_requested();
+                        if quit {
+                            unreported +=
+                                discard_values(mailbox, &mut self.local, self.local_others);
+                        }
+                        continue;
+                    }
+                    None => break Drained::Empty,
                 }
-                break Drained::Empty;
             };
             let Some(ev) = slot else { continue };
             let is_yield = matches!(ev, Event::Yielded(_));
@@ -442,9 +521,6 @@ impl<Y, R, E> Receiver<Y, R, E> {
                     mailbox.release(std::mem::take(&mut unreported));
                 }
             }
-            if is_yield && self.shared.quit_requested() {
-                continue; // quit discards what was not delivered yet
-            }
             let is_last = matches!(ev, Event::Finished);
             deliver(ev);
             if is_last {
@@ -453,18 +529,40 @@ impl<Y, R, E> Receiver<Y, R, E> {
                 break Drained::Finished;
             }
             count = count.wrapping_add(1);
-            if count.is_multiple_of(CLOCK_STRIDE)
-                && let Some((t0, b)) = start
-                && t0.elapsed() >= b
-            {
-                break Drained::More;
+            if count.is_multiple_of(CLOCK_STRIDE) {
+                if !quit && self.shared.quit_requested() {
+                    quit = true;
+                    unreported += discard_values(mailbox, &mut self.local, self.local_others);
+                }
+                if let Some((t0, b)) = start
+                    && t0.elapsed() >= b
+                {
+                    break Drained::More;
+                }
             }
         };
-        if unreported > 0 {
+        if unreported > 0 && batch > 0 {
             mailbox.release(unreported);
         }
         status
     }
+}
+
+/// Quit was requested: discards the values in a receiver's batch. A batch of values only
+/// goes to the graveyard whole (O(1)); a mixed one is filtered. Returns how many entries
+/// went, for the Bounded count.
+fn discard_values<Y, R, E>(
+    mailbox: &Mailbox<Y, R, E>,
+    local: &mut VecDeque<Slot<Y, R, E>>,
+    others: usize,
+) -> usize {
+    let before = local.len();
+    if others == 0 {
+        mailbox.bury(std::mem::take(local));
+    } else {
+        local.retain(|s| !matches!(s, Some(Event::Yielded(_)) | None));
+    }
+    before - local.len()
 }
 
 impl<Y, R, E> Drop for Receiver<Y, R, E> {

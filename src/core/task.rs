@@ -271,6 +271,8 @@ where
         Some(Ok(Err(e))) => Event::Errored(WorkerError::Failed(e)),
     };
     shared.mailbox.push_pair(outcome, Event::Finished);
+    // Values discarded by a quit are freed here, on this pool thread, not on the GUI thread.
+    drop(shared.mailbox.take_graveyard());
 }
 
 impl<Y, S, R, E> Handle<Y, S, R, E> {
