@@ -32,7 +32,10 @@ pub use crate::qt::app::{
     await_workers, install_quit_hook, is_gui_thread, quit_timeout, set_quit_timeout,
 };
 pub use crate::qt::driver::{Kind, StartError};
+pub use crate::qt::frame::{Frame, FrameError, FrameFormat, save_image};
+pub use crate::qt::frameview::FrameView;
 pub use crate::qt::qobject::QWorker;
+pub use crate::qt::scene::SceneObject;
 pub use crate::qt::testing;
 pub use crate::qt::variant::{ConvertError, FromVariant, ToVariant};
 pub use crate::qt::worker::{

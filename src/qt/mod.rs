@@ -3,7 +3,10 @@
 
 pub mod app;
 pub mod driver;
+pub mod frame;
+pub mod frameview;
 pub mod qobject;
+pub mod scene;
 pub mod testing;
 pub mod variant;
 pub mod worker;
