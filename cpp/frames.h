@@ -47,8 +47,8 @@ bool image_save(const QImage& image, rust::Str path);
 // centred; `smooth` picks bilinear instead of nearest-neighbour scaling.
 void paint_fitted(QPainter& painter, const QImage& image, double width, double height, bool smooth);
 
-// Keeps `view.setFrame(QVariant)` connected to `source`'s yielded(QVariant) and
-// returned(QVariant) signals; disconnects when dropped. When the source is destroyed the
+// Keeps `view.setFrame(QVariant)` connected to `source`'s yielded(QVariant) signal and
+// `view.offerFrame(QVariant)` to its returned(QVariant); disconnects when dropped. When the source is destroyed the
 // view's "worker" property is reset to null.
 class FrameLink
 {
@@ -102,8 +102,8 @@ bool set_object_property(QObject& obj, rust::Str name, const QVariant& value);
 // Calls a method, slot, signal or QML function with 0..=3 QVariant arguments and a QVariant
 // return. `ok` tells whether the call happened.
 QVariant invoke(QObject& obj, rust::Str method, const QList<QVariant>& args, bool& ok);
-// A picture of the window `obj` (a QQuickWindow, or a QQuickItem's window; a QWidget is
-// grabbed too). Null image if it is neither.
+// A picture of `obj`: a QQuickWindow whole; a QQuickItem's area of its window; a QWidget.
+// Null image otherwise (or for an item not in a window).
 QImage grab(QObject& obj);
 // The class name from the meta-object, e.g. "FrameView".
 rust::String class_name(const QObject& obj);

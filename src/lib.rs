@@ -34,6 +34,7 @@ pub use crate::qt::app::{
 pub use crate::qt::driver::{Kind, StartError};
 pub use crate::qt::frame::{Frame, FrameError, FrameFormat, save_image};
 pub use crate::qt::frameview::FrameView;
+pub use crate::qt::launcher::{Launched, Launcher};
 pub use crate::qt::qobject::QWorker;
 pub use crate::qt::scene::SceneObject;
 pub use crate::qt::testing;

@@ -1,5 +1,6 @@
 //! `FrameView`, the QML item (module `QWorker`) that shows the newest image: bind it to a
-//! worker (`worker: myWorker`), call `setFrame(image)`, or push a [`Frame`] from Rust.
+//! worker (`worker: myWorker`: its yielded images, and a returned image), call
+//! `setFrame(image)`, or push a [`Frame`] from Rust.
 //!
 //! Guarantees: the view keeps one image, the newest; it asks for a repaint only when a new
 //! image arrived (a resize repaints the same image, which does not count as shown); the image
@@ -104,6 +105,12 @@ mod ffi {
         #[qinvokable]
         #[cxx_name = "setFrame"]
         fn set_frame_variant(self: Pin<&mut FrameView>, value: &QVariant) -> bool;
+
+        /// Like `setFrame`, but silently ignores anything that is not an image: a bound
+        /// worker's `returned` value goes here (a worker may return a status string).
+        #[qinvokable]
+        #[cxx_name = "offerFrame"]
+        fn offer_frame(self: Pin<&mut FrameView>, value: &QVariant) -> bool;
 
         /// Drops the image; the view shows its `fillColor` only.
         #[qinvokable]
@@ -258,6 +265,14 @@ impl FrameView {
             self.rust_mut().get_mut().warned_non_image = true;
         }
         false
+    }
+
+    fn offer_frame(self: Pin<&mut Self>, value: &QVariant) -> bool {
+        let image = ffi::variant_has_image(value);
+        if image {
+            self.show_image(ffi::variant_image(value));
+        }
+        image
     }
 
     /// Shows `frame` (no pixel is copied). Call it on the GUI thread, e.g. from a worker's

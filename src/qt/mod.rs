@@ -5,6 +5,7 @@ pub mod app;
 pub mod driver;
 pub mod frame;
 pub mod frameview;
+pub mod launcher;
 pub mod qobject;
 pub mod scene;
 pub mod testing;

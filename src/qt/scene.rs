@@ -245,8 +245,8 @@ impl SceneObject {
         }
     }
 
-    /// A picture of the window this object is (or is shown in); a widget is grabbed too.
-    /// A null image when there is no window.
+    /// A picture of the object: a window whole, a Qt Quick item's area of its window (as
+    /// rendered, with what is drawn over it), a widget. A null image otherwise.
     pub fn grab_image(&self) -> QImage {
         self.with_object(ffi::grab).unwrap_or_default()
     }
