@@ -227,7 +227,7 @@ fn main() {
         });
         let received = view.get::<i64>("framesReceived").unwrap();
         assert_eq!(produced.load(Ordering::Relaxed), 300);
-        assert!(received >= 1 && received <= 300, "received {received}");
+        assert!((1..=300).contains(&received), "received {received}");
         assert!(shown(&view) <= received);
         save_shot(&window, "worker_last_frame_yellow");
         println!(

@@ -268,25 +268,27 @@ impl Launcher {
             let args = A::from_variant(v).map_err(|e| format!("bad arguments: {e}"))?;
             factory(args).map(|w| Box::new(w) as Box<dyn Launched>)
         });
-        let mut pin = self.pin();
-        {
-            let mut r = pin.as_mut().rust_mut();
-            let entries = &mut r.as_mut().get_mut().entries;
-            entries.retain(|e| e.name != name);
-            entries.push(Entry {
-                name: name.to_string(),
-                description: description.to_string(),
-                factory: f,
-            });
-        }
-        pin.names_changed();
+        self.with(|mut pin| {
+            {
+                let mut r = pin.as_mut().rust_mut();
+                let entries = &mut r.as_mut().get_mut().entries;
+                entries.retain(|e| e.name != name);
+                entries.push(Entry {
+                    name: name.to_string(),
+                    description: description.to_string(),
+                    factory: f,
+                });
+            }
+            pin.names_changed();
+        });
         self
     }
 
-    fn pin(&self) -> Pin<&mut ffi::Launcher> {
+    /// Runs `f` with the launcher's QObject.
+    fn with<T>(&self, f: impl FnOnce(Pin<&mut ffi::Launcher>) -> T) -> T {
         // SAFETY: owned and alive until Drop; GUI-thread only (Launcher is !Send). Like QML's
-        // calls into it, each use is a short re-entrant borrow that does not escape.
-        unsafe { Pin::new_unchecked(&mut *self.obj) }
+        // calls into it, each use is a short re-entrant borrow that does not escape `f`.
+        f(unsafe { Pin::new_unchecked(&mut *self.obj) })
     }
 
     /// Launches from Rust, as QML's `launch(name, args)` does; the launcher owns the worker.
@@ -297,32 +299,27 @@ impl Launcher {
     /// # Ok::<(), String>(())
     /// ```
     pub fn launch(&self, name: &str, args: &QVariant) -> Result<QVariant, String> {
-        self.pin().launch(name, args)
+        self.with(|p| p.launch(name, args))
     }
 
     /// Quits and deletes a launched worker (given as its QVariant). False if unknown.
     pub fn release(&self, worker: &QVariant) -> bool {
-        self.pin().release_variant(worker)
+        self.with(|p| p.release_variant(worker))
     }
 
     /// Quits and deletes every launched worker.
     pub fn release_all(&self) {
-        self.pin().release_all();
+        self.with(|p| p.release_all());
     }
 
     /// The registered names, in registration order.
     pub fn names(&self) -> Vec<String> {
-        self.pin()
-            .rust()
-            .entries
-            .iter()
-            .map(|e| e.name.clone())
-            .collect()
+        self.with(|p| p.rust().entries.iter().map(|e| e.name.clone()).collect())
     }
 
     /// How many launched workers it owns.
     pub fn launched(&self) -> usize {
-        self.pin().rust().live.len()
+        self.with(|p| p.rust().live.len())
     }
 
     /// The launcher's `QObject*` as a `QVariant`, for QML initial or context properties.
@@ -338,7 +335,7 @@ impl Launcher {
 impl Drop for Launcher {
     fn drop(&mut self) {
         // Workers first (they quit and delete their QObjects), then the launcher's QObject.
-        self.pin().release_all();
+        self.with(|p| p.release_all());
         // SAFETY: made by `UniquePtr::into_raw` in `new`, freed once, here.
         drop(unsafe { UniquePtr::from_raw(self.obj) });
     }
