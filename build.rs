@@ -15,14 +15,17 @@ fn main() {
         "src/qt/frameview.rs",
         "src/qt/scene.rs",
         "src/qt/launcher.rs",
+        "src/qt/widgets.rs",
     ])
     .include_dir("cpp")
     .cpp_file("cpp/glue.cpp")
     .cpp_file("cpp/frames.cpp")
+    .cpp_file("cpp/imageview.cpp")
     // None: do not export the whole crate as an include root (that makes every build
     // re-run this script). Headers of ours live in cpp/ and are included as <qworker/...>.
     .crate_include_root(None)
     .build();
     println!("cargo::rerun-if-changed=cpp/glue.h");
     println!("cargo::rerun-if-changed=cpp/frames.h");
+    println!("cargo::rerun-if-changed=cpp/imageview.h");
 }

@@ -39,6 +39,7 @@ pub use crate::qt::qobject::QWorker;
 pub use crate::qt::scene::SceneObject;
 pub use crate::qt::testing;
 pub use crate::qt::variant::{ConvertError, FromVariant, ToVariant};
+pub use crate::qt::widgets;
 pub use crate::qt::worker::{
     FunctionWorker, GeneratorWorker, WorkerBase, from_iter, from_work, function,
     function_with_context, generator,

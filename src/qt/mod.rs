@@ -10,4 +10,5 @@ pub mod qobject;
 pub mod scene;
 pub mod testing;
 pub mod variant;
+pub mod widgets;
 pub mod worker;
