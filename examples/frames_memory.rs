@@ -1,7 +1,8 @@
 //! Memory under a fast producer: a generator worker makes frames 10x faster than the GUI
 //! can take them (by default: a 1024x1024 RGBA frame every 1 ms; the GUI spends 10 ms on
 //! each frame it receives, then shows it in a QML `FrameView`). Prints frames produced,
-//! delivered and shown, the most frames alive at once, and the process's peak RSS (VmHWM).
+//! delivered and shown, the most frames alive at once (made and not yet dropped), and the
+//! process's peak RSS (VmHWM).
 //!
 //! ```sh
 //! cargo run --release --example frames_memory -- --policy latest --seconds 30
@@ -23,6 +24,10 @@ use qworker::{BoxError, Context, Frame, Policy, SceneObject, ToVariant};
 
 static ALIVE: AtomicI64 = AtomicI64::new(0);
 static MAX_ALIVE: AtomicI64 = AtomicI64::new(0);
+/// Frames the producer made (counted on its thread, not as delivered).
+static PRODUCED: AtomicI64 = AtomicI64::new(0);
+/// When the producer finished, in ms since its start (-1: still running).
+static PRODUCER_DONE_MS: AtomicI64 = AtomicI64::new(-1);
 
 /// A frame that counts how many of its kind exist (produced and not yet dropped).
 struct Tracked(Frame);
@@ -138,12 +143,13 @@ fn main() {
     let worker = qworker::generator(move |cx: &mut Context<Tracked>| -> Result<u64, BoxError> {
         let n = (size * size * 4) as usize;
         let mut i: u64 = 0;
-        let mut next = Instant::now();
+        let start = Instant::now();
+        let mut next = start;
         while frames.is_none_or(|f| i < f) {
             let frame = Frame::rgba8(size, size, vec![(i % 251) as u8; n])?;
             cx.yield_(Tracked::new(frame))?;
             i += 1;
-            cx.progress(i, frames.unwrap_or(0))?;
+            PRODUCED.store(i as i64, Ordering::Relaxed);
             next += producer;
             let now = Instant::now();
             if next > now {
@@ -152,13 +158,13 @@ fn main() {
                 next = now; // behind schedule: do not burst to catch up
             }
         }
+        PRODUCER_DONE_MS.store(start.elapsed().as_millis() as i64, Ordering::Relaxed);
         Ok(i)
     })
     .policy(o.policy)
     .name("producer");
 
     let delivered = Rc::new(Cell::new(0u64));
-    let produced = Rc::new(Cell::new(0u64));
     {
         let (delivered, gui) = (
             delivered.clone(),
@@ -174,8 +180,6 @@ fn main() {
             view.with_frame_view(|v| v.show_frame(&t.0));
             delivered.set(delivered.get() + 1);
         });
-        let produced = produced.clone();
-        worker.on_progress(move |p| produced.set(p.done));
     }
 
     let t0 = Instant::now();
@@ -191,6 +195,7 @@ fn main() {
         }
     }
     let elapsed = t0.elapsed().as_secs_f64();
+    let produced = PRODUCED.load(Ordering::Relaxed);
     worker.quit();
     qworker::testing::wait_until(Duration::from_secs(60), || worker.is_finished());
     let (hwm, rss) = rss_mib();
@@ -209,10 +214,14 @@ fn main() {
         "policy {:?}: {elapsed:.1} s, {}x{} RGBA ({frame_mib:.1} MiB/frame), producer every {} ms, GUI {} ms/frame",
         o.policy, o.size, o.size, o.producer_ms, o.gui_ms
     );
+    let producer_secs = match PRODUCER_DONE_MS.load(Ordering::Relaxed) {
+        ms if ms >= 0 => ms as f64 / 1000.0,
+        _ => elapsed,
+    };
     println!(
         "  frames produced {} ({:.0}/s), delivered {} ({:.0}/s), shown {shown}; most frames alive at once {}",
-        produced.get(),
-        produced.get() as f64 / elapsed,
+        produced,
+        produced as f64 / producer_secs.max(1e-3),
         delivered.get(),
         delivered.get() as f64 / elapsed,
         MAX_ALIVE.load(Ordering::Relaxed)

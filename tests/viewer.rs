@@ -172,6 +172,15 @@ fn main() {
             v.window.expect("pauseButton").unwrap().get::<String>("text").unwrap() == "Resume"
         );
         v.click("pauseButton").unwrap(); // Resume
+        // Pause again half-way with the button, as a user would, and look.
+        wait("half-way", || v.prop_f64("produced") >= 64.0 || v.state() == "finished");
+        if v.state() != "finished" {
+            v.click("pauseButton").unwrap();
+            wait("paused half-way", || v.state() == "paused");
+            process_events(Duration::from_millis(50));
+            shot(&v, "running_mean_half");
+            v.click("pauseButton").unwrap();
+        }
         v.wait_finished(tour::LIMIT).unwrap();
         wait("all frames delivered", || v.received() >= 1);
         process_events(Duration::from_millis(80));
@@ -205,6 +214,7 @@ fn main() {
         assert_eq!(v.state(), "running");
         let stop = v.window.expect("stopButton").unwrap();
         assert_eq!(stop.get::<String>("text").unwrap(), "STOP!");
+        shot(&v, "endless_streaming");
         v.click("stopButton").unwrap();
         v.wait_finished(10 * SEC).unwrap();
         let received = v.received();
