@@ -116,12 +116,6 @@ on_gui_thread()
   return app && QThread::currentThread() == app->thread();
 }
 
-bool
-on_object_thread(const QObject& obj)
-{
-  return QThread::currentThread() == obj.thread();
-}
-
 void
 move_to_gui_thread(QObject& obj)
 {
@@ -140,6 +134,12 @@ void
 set_cpp_ownership(QObject& obj)
 {
   QQmlEngine::setObjectOwnership(&obj, QQmlEngine::CppOwnership);
+}
+
+void
+exit_application(int code)
+{
+  QCoreApplication::exit(code);
 }
 
 void

@@ -19,11 +19,12 @@ bool signal_connected(const QObject& obj, int index);
 
 bool has_application();
 bool on_gui_thread();
-bool on_object_thread(const QObject& obj);
 void move_to_gui_thread(QObject& obj);
 void delete_later(QObject& obj);
 // Keeps QML's garbage collector away from an object Rust owns.
 void set_cpp_ownership(QObject& obj);
+// QCoreApplication::exit(code): ends the running event loop.
+void exit_application(int code);
 // Connects QCoreApplication::aboutToQuit to `callback`, once per application object.
 void connect_about_to_quit(rust::Fn<void()> callback);
 

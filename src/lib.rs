@@ -19,6 +19,8 @@
 //! the `QWorker` QObject, the typed API and the conversions. The common items are re-exported
 //! here.
 
+#![warn(missing_docs)]
+
 extern crate cxx_qt_lib;
 
 pub mod core;
@@ -29,13 +31,15 @@ pub use crate::core::{
     State, Work, WorkerError,
 };
 pub use crate::qt::app::{
-    await_workers, install_quit_hook, is_gui_thread, quit_timeout, set_quit_timeout,
+    await_workers, exit_application, install_quit_hook, is_gui_thread, quit_timeout,
+    set_quit_timeout,
 };
 pub use crate::qt::driver::{Kind, StartError};
 pub use crate::qt::frame::{Frame, FrameError, FrameFormat, save_image};
 pub use crate::qt::frameview::FrameView;
 pub use crate::qt::launcher::{Launched, Launcher};
 pub use crate::qt::qobject::QWorker;
+pub use crate::qt::registry::{FromArgs, register_function, register_generator, registered_tasks};
 pub use crate::qt::scene::SceneObject;
 pub use crate::qt::testing;
 pub use crate::qt::variant::{ConvertError, FromVariant, ToVariant};

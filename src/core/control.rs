@@ -133,11 +133,19 @@ impl<S> Control<S> {
         self.pause_hint.load(Ordering::Acquire)
     }
 
-    pub(crate) fn request_quit(&self) {
+    /// Requests quit; returns `false` (and changes nothing) once the body has returned: the
+    /// outcome is decided then, so a late quit cannot turn a result into an abort.
+    pub(crate) fn request_quit(&self) -> bool {
+        let g = lock(&self.inner);
+        if g.closed {
+            return false;
+        }
+        // Under the lock: a worker between its check and its wait cannot miss the notify, and
+        // `close` sees either no quit or this one.
         self.quit.store(true, Ordering::SeqCst);
-        // Take the lock so a worker between its check and its wait cannot miss the notify.
-        drop(lock(&self.inner));
+        drop(g);
         self.cv.notify_all();
+        true
     }
 
     pub(crate) fn quit_requested(&self) -> bool {
@@ -226,13 +234,17 @@ impl<S> Control<S> {
         }
     }
 
-    /// Called once when the body has returned: refuses further sends and hands back the
-    /// values that were sent but never received.
-    pub(crate) fn close(&self) -> Vec<S> {
+    /// Called once when the body has returned: refuses further sends and quits from now on,
+    /// and hands back whether quit was requested before (the outcome is then `aborted`) and
+    /// the values that were sent but never received.
+    pub(crate) fn close(&self) -> (bool, Vec<S>) {
         let mut g = lock(&self.inner);
         g.closed = true;
         self.inbox_len.store(0, Ordering::Release);
-        g.inbox.drain(..).collect()
+        (
+            self.quit.load(Ordering::SeqCst),
+            g.inbox.drain(..).collect(),
+        )
     }
 }
 
@@ -288,7 +300,12 @@ mod tests {
         c.send(2).unwrap();
         assert_eq!(c.take_sent(), Some(1));
         c.send(3).unwrap();
-        assert_eq!(c.close(), vec![2, 3]);
+        assert_eq!(c.close(), (false, vec![2, 3]));
+        assert!(
+            !c.request_quit(),
+            "a quit after the body returned changes nothing"
+        );
+        assert!(!c.quit_requested());
         assert_eq!(c.send(4), Err(SendError::Finished(4)));
         assert_eq!(c.take_sent(), None);
     }

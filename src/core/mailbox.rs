@@ -17,9 +17,15 @@
 //! Policies act on yielded values only; every other event is kept, in order:
 //! - `All`: nothing is dropped.
 //! - `Bounded(n)`: `push_yield` waits while `n` yielded values are undelivered (counted until
-//!   the receiver has delivered them). Quit and `close` end the wait.
+//!   the receiver has delivered them). The receiver reports deliveries in batches of `n/4` and
+//!   wakes a waiting producer only once the backlog is down to `n/2`, so a producer and a
+//!   receiver at full speed do not pay a wake-up per value. Quit and `close` end the wait.
 //! - `Latest`: a yielded value still in the shared queue is dropped when a newer one arrives,
 //!   so at most one undelivered value waits here (plus one the receiver already took).
+//!
+//! Quit discards the yielded values not delivered yet (in the shared queue at once, in the
+//! receiver's batch as it meets them): the GUI stops receiving values as soon as it asks, and
+//! what it did receive is an in-order prefix, each value once. Other events are all kept.
 //!
 //! Progress is always coalesced: an undelivered progress event is replaced by a newer one,
 //! which takes the newer position so no progress ever runs ahead of the yields before it.
@@ -100,6 +106,8 @@ struct Inner<Y, R, E> {
     last_progress: Option<u64>,
     /// Yielded values pushed and not yet delivered (Bounded only).
     undelivered: usize,
+    /// A producer waits for `undelivered` to go down (Bounded only).
+    producer_waiting: bool,
     scheduled: bool,
     closed: bool,
 }
@@ -169,6 +177,7 @@ impl<Y, R, E> Mailbox<Y, R, E> {
                 last_yield: None,
                 last_progress: None,
                 undelivered: 0,
+                producer_waiting: false,
                 scheduled: false,
                 closed: false,
             }),
@@ -180,10 +189,6 @@ impl<Y, R, E> Mailbox<Y, R, E> {
     /// Changes the policy; only before the worker starts (the caller guarantees it).
     pub(crate) fn set_policy(&self, policy: Policy) {
         self.lock().policy = policy;
-    }
-
-    fn is_bounded(&self) -> bool {
-        matches!(self.lock().policy, Policy::Bounded(_))
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner<Y, R, E>> {
@@ -245,6 +250,7 @@ impl<Y, R, E> Mailbox<Y, R, E> {
                 if quit.load(Ordering::Acquire) {
                     return Err(Aborted);
                 }
+                g.producer_waiting = true;
                 g = self.space.wait(g).unwrap_or_else(|p| p.into_inner());
             }
             g.undelivered += 1;
@@ -279,10 +285,34 @@ impl<Y, R, E> Mailbox<Y, R, E> {
         Ok(())
     }
 
-    /// Wakes a producer blocked in `push_yield` so it can see a quit request.
-    pub(crate) fn notify_quit(&self) {
-        drop(self.lock());
+    /// Quit was requested: discards the yielded values still queued (dropped outside the
+    /// lock) and wakes a producer blocked in `push_yield` so it sees the request.
+    pub(crate) fn quit(&self) {
+        let mut g = self.lock();
+        let discarded = if g.queue.iter().any(|s| matches!(s, Some(Event::Yielded(_)))) {
+            let old = std::mem::take(&mut g.queue);
+            let mut keep = VecDeque::with_capacity(old.len());
+            let mut gone = Vec::new();
+            for s in old {
+                if matches!(s, Some(Event::Yielded(_))) {
+                    gone.push(s);
+                } else {
+                    keep.push_back(s);
+                }
+            }
+            g.queue = keep;
+            // Positions moved: forget them (the next progress is simply not coalesced).
+            g.last_yield = None;
+            g.last_progress = None;
+            g.undelivered = g.undelivered.saturating_sub(gone.len());
+            gone
+        } else {
+            Vec::new()
+        };
+        g.producer_waiting = false;
+        drop(g);
         self.space.notify_all();
+        drop(discarded);
     }
 
     /// Receiver side: moves everything queued into `out` (which must be empty). Returns `false`
@@ -299,12 +329,31 @@ impl<Y, R, E> Mailbox<Y, R, E> {
         true
     }
 
-    /// Receiver side: `n` yielded values were delivered (Bounded only).
+    /// Receiver side: `n` yielded values were delivered or discarded (Bounded only). Wakes a
+    /// waiting producer once the backlog is down to half the bound.
     fn release(&self, n: usize) {
         let mut g = self.lock();
         g.undelivered = g.undelivered.saturating_sub(n);
+        let low = match g.policy {
+            Policy::Bounded(bound) => g.undelivered <= bound / 2,
+            _ => true,
+        };
+        let wake = g.producer_waiting && low;
+        if wake {
+            g.producer_waiting = false;
+        }
         drop(g);
-        self.space.notify_all();
+        if wake {
+            self.space.notify_all();
+        }
+    }
+
+    /// How many deliveries the receiver reports at once (Bounded only).
+    fn release_batch(&self) -> usize {
+        match self.lock().policy {
+            Policy::Bounded(n) => (n / 4).max(1),
+            _ => 0,
+        }
     }
 
     /// Receiver side: the receiver is gone. Drops undelivered events (outside the lock) and
@@ -342,6 +391,7 @@ pub struct Receiver<Y, R, E> {
 pub(crate) trait ReceiverPort<Y, R, E>: Send + Sync {
     fn mailbox(&self) -> &Mailbox<Y, R, E>;
     fn request_quit(&self);
+    fn quit_requested(&self) -> bool;
 }
 
 /// How many events are delivered between two looks at the clock.
@@ -373,36 +423,47 @@ impl<Y, R, E> Receiver<Y, R, E> {
             return Drained::Finished;
         }
         let mailbox = self.shared.mailbox();
-        let bounded = mailbox.is_bounded();
+        let batch = mailbox.release_batch(); // 0: not Bounded
+        let mut unreported = 0usize;
         let start = budget.map(|b| (Instant::now(), b));
         let mut count: u32 = 0;
-        loop {
+        let status = loop {
             let Some(slot) = self.local.pop_front() else {
                 if mailbox.take_all(&mut self.local) {
                     continue;
                 }
-                return Drained::Empty;
+                break Drained::Empty;
             };
             let Some(ev) = slot else { continue };
             let is_yield = matches!(ev, Event::Yielded(_));
+            if is_yield && batch > 0 {
+                unreported += 1;
+                if unreported >= batch {
+                    mailbox.release(std::mem::take(&mut unreported));
+                }
+            }
+            if is_yield && self.shared.quit_requested() {
+                continue; // quit discards what was not delivered yet
+            }
             let is_last = matches!(ev, Event::Finished);
             deliver(ev);
-            if bounded && is_yield {
-                mailbox.release(1);
-            }
             if is_last {
                 self.finished = true;
                 self.local.clear();
-                return Drained::Finished;
+                break Drained::Finished;
             }
             count = count.wrapping_add(1);
-            if count % CLOCK_STRIDE == 0
+            if count.is_multiple_of(CLOCK_STRIDE)
                 && let Some((t0, b)) = start
                 && t0.elapsed() >= b
             {
-                return Drained::More;
+                break Drained::More;
             }
+        };
+        if unreported > 0 {
+            mailbox.release(unreported);
         }
+        status
     }
 }
 

@@ -22,5 +22,5 @@ pub(crate) use event::panic_message;
 pub use event::{Aborted, BoxError, Event, Progress, State, WorkerError};
 pub use mailbox::{Drained, Policy, Receiver, Waker};
 pub use pool::{AwaitError, Pool, SpawnError};
-pub use task::{Body, Handle, Options, Task, task};
+pub use task::{Body, Handle, Options, Parts, Task, task};
 pub use work::{Work, function_body, iter_body, work_body};

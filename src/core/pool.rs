@@ -10,9 +10,14 @@
 //! `limit` jobs run. Idle threads wait on `work` and take startable jobs in FIFO order. When
 //! there are more startable jobs than idle threads:
 //! - below `core_threads` threads, the submitter spawns a thread for the job at once;
-//! - otherwise the monitor thread spawns one per such job as soon as the oldest has waited
-//!   `grace`. So a burst of short jobs is served by the threads that exist (no thread per job),
-//!   while a job stuck behind long-running ones waits at most `grace`.
+//! - otherwise the monitor thread adds threads once the oldest has waited `grace` and no job
+//!   completed during the last `grace` (completions mean the queue is moving). It adds one
+//!   thread per *held* busy thread: one whose current job is blocked (sleeping, parked by a
+//!   pause, waiting on a full mailbox; read from the scheduler on Linux) or has run for
+//!   `long`. A thread that is merely busy on the CPU is not held: adding threads would only
+//!   compete for the same cores. So a burst of short jobs is served by the threads that exist
+//!   however loaded the machine is, workers that wait get company within about `grace`, and
+//!   CPU-bound long-running workers all run at once after about `long`.
 //!
 //! The monitor sleeps on `monitor` with no timeout while nothing is startable and unserved:
 //! no polling. Idle threads exit after `expiry` without work, or at once when `stopping`.
@@ -35,6 +40,12 @@ pub(crate) trait Member: Send + Sync {
     fn request_quit(&self);
 }
 
+#[derive(Clone, Copy)]
+struct Busy {
+    tid: Option<u32>,
+    since: Instant,
+}
+
 struct State {
     queue: VecDeque<(Job, Instant)>,
     threads: usize,
@@ -44,6 +55,12 @@ struct State {
     core_threads: usize,
     expiry: Duration,
     grace: Duration,
+    /// When a job last completed (the pool's sign of progress).
+    last_completion: Instant,
+    /// How long a job must run before its thread counts as held.
+    long: Duration,
+    /// Threads running a job: their OS thread id (once known) and when the job started.
+    busy: HashMap<u64, Busy>,
     monitor_alive: bool,
     stopping: bool,
     registry: HashMap<u64, Arc<dyn Member>>,
@@ -148,6 +165,9 @@ impl Pool {
                     core_threads: cores.max(2),
                     expiry: Duration::from_secs(30),
                     grace: Duration::from_millis(1),
+                    last_completion: Instant::now(),
+                    long: Duration::from_millis(50),
+                    busy: HashMap::new(),
                     monitor_alive: false,
                     stopping: false,
                     registry: HashMap::new(),
@@ -189,8 +209,8 @@ impl Pool {
         self.shared.work.notify_all();
     }
 
-    /// How long a startable job may wait for a busy pool before a thread is added for it
-    /// (default 1 ms).
+    /// How long a startable job may wait, with no job completing meanwhile, before a thread
+    /// is added for it (default 1 ms).
     pub fn set_grace(&self, grace: Duration) {
         lock(&self.shared.state).grace = grace;
         self.shared.monitor.notify_all();
@@ -235,19 +255,27 @@ impl Pool {
         g.threads += 1;
         g.spawned += 1;
         g.peak_threads = g.peak_threads.max(g.threads);
+        let seq = g.spawned;
+        g.busy.insert(
+            seq,
+            Busy {
+                tid: None,
+                since: Instant::now(),
+            },
+        );
         let shared = self.shared.clone();
-        let name = format!("{}-{}", self.shared.name, g.spawned);
-        // The job moves into the thread; on failure it comes back through the channel-free
-        // path below (Builder::spawn drops the closure, so keep it in an Option we can reclaim).
+        let name = format!("{}-{}", self.shared.name, seq);
+        // Builder::spawn drops the closure on failure; keep the job where we can reclaim it.
         let slot = Arc::new(Mutex::new(Some(job)));
         let slot2 = slot.clone();
         let spawned = std::thread::Builder::new().name(name).spawn(move || {
             let first = slot2.lock().unwrap_or_else(|p| p.into_inner()).take();
-            worker_main(shared, first)
+            worker_main(shared, seq, first)
         });
         if let Err(e) = spawned {
             g.running -= 1;
             g.threads -= 1;
+            g.busy.remove(&seq);
             if let Some(job) = slot.lock().unwrap_or_else(|p| p.into_inner()).take() {
                 g.queue.push_front((job, Instant::now()));
             }
@@ -285,7 +313,8 @@ impl Pool {
                 .front()
                 .map(|(_, t)| *t)
                 .unwrap_or_else(Instant::now);
-            let due = oldest + g.grace;
+            // Due when the oldest job has waited `grace` and nothing completed for `grace`.
+            let due = (oldest + g.grace).max(g.last_completion + g.grace);
             let now = Instant::now();
             if now < due {
                 g = self
@@ -296,22 +325,32 @@ impl Pool {
                     .0;
                 continue;
             }
-            let mut failed = false;
-            while g.unserved() > 0 {
+            // Count the held busy threads (outside the lock: it reads /proc).
+            let snapshot: Vec<Busy> = g.busy.values().copied().collect();
+            let long = g.long;
+            drop(g);
+            let now = Instant::now();
+            let held = snapshot
+                .iter()
+                .filter(|b| now.duration_since(b.since) >= long || b.tid.is_some_and(is_blocked))
+                .count();
+            g = lock(&self.shared.state);
+            let mut to_add = held.min(g.unserved());
+            while to_add > 0 {
                 if let Err(e) = self.spawn_with_front(&mut g) {
                     eprintln!("qworker: pool '{}': {e}; retrying", self.shared.name);
-                    failed = true;
                     break;
                 }
+                to_add -= 1;
             }
-            if failed {
-                g = self
-                    .shared
-                    .monitor
-                    .wait_timeout(g, Duration::from_millis(50))
-                    .unwrap_or_else(|p| p.into_inner())
-                    .0;
-            }
+            // Give the threads (new or busy) a grace period before judging again.
+            let grace = g.grace;
+            g = self
+                .shared
+                .monitor
+                .wait_timeout(g, grace)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
         }
         g.monitor_alive = false;
         drop(g);
@@ -431,7 +470,33 @@ impl Pool {
     }
 }
 
-fn worker_main(shared: Arc<Shared>, first: Option<Job>) {
+/// This thread's OS id, where the platform tells it (Linux).
+fn current_tid() -> Option<u32> {
+    std::fs::read_link("/proc/thread-self")
+        .ok()?
+        .file_name()?
+        .to_str()?
+        .parse()
+        .ok()
+}
+
+/// Whether thread `tid` of this process is waiting (not running or runnable), per Linux's
+/// scheduler. Elsewhere, or if it cannot be read: `false`.
+fn is_blocked(tid: u32) -> bool {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")) else {
+        return false;
+    };
+    // "<tid> (<comm>) <state> ...": the comm may contain spaces and parentheses.
+    stat.rfind(')')
+        .and_then(|i| stat[i + 1..].trim_start().chars().next())
+        .is_some_and(|state| matches!(state, 'S' | 'D'))
+}
+
+fn worker_main(shared: Arc<Shared>, seq: u64, first: Option<Job>) {
+    let tid = current_tid();
+    if let Some(b) = lock(&shared.state).busy.get_mut(&seq) {
+        b.tid = tid;
+    }
     let mut job = first;
     let mut g;
     loop {
@@ -441,6 +506,8 @@ fn worker_main(shared: Arc<Shared>, first: Option<Job>) {
             let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(j));
             g = lock(&shared.state);
             g.running -= 1;
+            g.busy.remove(&seq);
+            g.last_completion = Instant::now();
         } else {
             g = lock(&shared.state);
         }
@@ -449,6 +516,13 @@ fn worker_main(shared: Arc<Shared>, first: Option<Job>) {
             if g.startable() > 0 {
                 let (j, _) = g.queue.pop_front().expect("startable implies queued");
                 g.running += 1;
+                g.busy.insert(
+                    seq,
+                    Busy {
+                        tid,
+                        since: Instant::now(),
+                    },
+                );
                 job = Some(j);
                 break;
             }
@@ -513,6 +587,29 @@ mod tests {
     }
 
     #[test]
+    fn cpu_bound_long_jobs_all_run_at_once() {
+        let pool = Pool::new("t-cpu");
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (started_tx, started_rx) = mpsc::channel();
+        for _ in 0..6 {
+            let stop = stop.clone();
+            let tx = started_tx.clone();
+            pool.execute(move || {
+                tx.send(()).unwrap();
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    std::hint::spin_loop(); // busy on the CPU, never blocked
+                }
+            })
+            .unwrap();
+        }
+        for _ in 0..6 {
+            started_rx.recv().unwrap(); // all six run at once, on two cores
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        pool.shutdown(Duration::from_secs(10)).unwrap();
+    }
+
+    #[test]
     fn concurrency_limit_is_honoured() {
         let pool = Pool::new("t-limit");
         pool.set_max_concurrency(Some(2));
@@ -551,6 +648,33 @@ mod tests {
         assert!(
             pool.peak_threads() <= 3,
             "sequential jobs reuse threads, peak {}",
+            pool.peak_threads()
+        );
+        pool.shutdown(Duration::from_secs(10)).unwrap();
+    }
+
+    #[test]
+    fn a_burst_of_short_jobs_does_not_add_a_thread_per_job() {
+        let pool = Pool::new("t-burst");
+        let (tx, rx) = mpsc::channel();
+        for i in 0..20_000u32 {
+            let tx = tx.clone();
+            pool.execute(move || {
+                // A little CPU work: the pool is saturated, but the queue keeps moving.
+                let mut x = i;
+                for _ in 0..200 {
+                    x = x.wrapping_mul(7).wrapping_add(1);
+                }
+                tx.send(x).unwrap();
+            })
+            .unwrap();
+        }
+        for _ in 0..20_000 {
+            rx.recv().unwrap();
+        }
+        assert!(
+            pool.peak_threads() <= 16,
+            "short jobs are served by few threads, peak {}",
             pool.peak_threads()
         );
         pool.shutdown(Duration::from_secs(10)).unwrap();

@@ -53,8 +53,9 @@ impl<Y, S, R, E> Shared<Y, S, R, E> {
     }
 
     fn quit(&self) {
-        self.control.request_quit();
-        self.mailbox.notify_quit();
+        if self.control.request_quit() {
+            self.mailbox.quit();
+        }
     }
 
     fn name(&self) -> String {
@@ -101,6 +102,10 @@ impl<Y: Send, S: Send, R: Send, E: Send> ReceiverPort<Y, R, E> for Shared<Y, S, 
     fn request_quit(&self) {
         self.quit();
     }
+
+    fn quit_requested(&self) -> bool {
+        self.control.quit_requested()
+    }
 }
 
 impl<Y: Send, S: Send, R: Send, E: Send> Member for Shared<Y, S, R, E> {
@@ -133,6 +138,9 @@ impl<Y, S, R, E> Clone for Handle<Y, S, R, E> {
     }
 }
 
+/// The three parts [`task`] returns: the body to start, the control handle, the receiver.
+pub type Parts<Y, S, R, E> = (Task<Y, S, R, E>, Handle<Y, S, R, E>, Receiver<Y, R, E>);
+
 /// Creates a task from its body. `waker` is called when events wait for the receiver.
 ///
 /// ```
@@ -163,7 +171,7 @@ pub fn task<Y, S, R, E>(
     body: Body<Y, S, R, E>,
     options: Options,
     waker: Box<dyn Waker>,
-) -> (Task<Y, S, R, E>, Handle<Y, S, R, E>, Receiver<Y, R, E>)
+) -> Parts<Y, S, R, E>
 where
     Y: Send + 'static,
     S: Send + 'static,
@@ -246,8 +254,7 @@ where
         let mut cx = Context::new(port, total);
         Some(catch_unwind(AssertUnwindSafe(move || body(&mut cx))))
     };
-    let quit = shared.control.quit_requested();
-    let unreceived = shared.control.close();
+    let (quit, unreceived) = shared.control.close();
     if !unreceived.is_empty() {
         shared.mailbox.push(Event::Warned(format!(
             "{} value(s) sent to worker '{}' were never received",

@@ -35,10 +35,12 @@ where
     rig
 }
 
+type Unstarted<Y, S, R> = (Rig<Y, S, R>, Task<Y, S, R, String>);
+
 fn unstarted<Y, S, R>(
     body: impl FnOnce(&mut Context<Y, S>) -> Result<R, String> + Send + 'static,
     options: Options,
-) -> (Rig<Y, S, R>, Task<Y, S, R, String>)
+) -> Unstarted<Y, S, R>
 where
     Y: Send + 'static,
     S: Send + 'static,
@@ -360,6 +362,40 @@ fn quit_gives_aborted_then_finished_and_no_returned() {
         y,
         (0..y.len() as u32).collect::<Vec<_>>(),
         "no value lost or reordered"
+    );
+}
+
+#[test]
+fn quit_discards_values_not_delivered_yet_and_keeps_other_events() {
+    let yielded = Arc::new(AtomicUsize::new(0));
+    let y = yielded.clone();
+    let mut r = rig(
+        move |cx: &mut Context<u32>| -> Result<(), String> {
+            for i in 0..50_000 {
+                cx.yield_(i).map_err(|e| e.to_string())?;
+                if i == 100 {
+                    cx.warn("a warning among the values");
+                }
+                y.store(i as usize + 1, Ordering::SeqCst);
+            }
+            loop {
+                cx.check().map_err(|e| e.to_string())?;
+                std::thread::yield_now();
+            }
+        },
+        opts(),
+        Pool::global(),
+    );
+    // Nothing is drained until every value is queued; then quit.
+    while yielded.load(Ordering::SeqCst) < 50_000 {
+        std::thread::yield_now();
+    }
+    r.handle.quit();
+    let ev = r.run();
+    assert_eq!(
+        kinds(&ev),
+        ["started", "warned", "aborted", "finished"],
+        "queued values are discarded at quit; the warning stays"
     );
 }
 
@@ -1202,9 +1238,12 @@ fn stress_random_bodies_and_random_controls_keep_every_invariant() {
                     (0..y.len() as u64).collect::<Vec<_>>(),
                     "w{w}: lost or reordered"
                 );
+                // Every value arrives unless a quit took effect while the body ran (quit
+                // discards what was not delivered yet; a panic after it is still `errored`).
+                let quit = handles[w].is_abort_requested();
                 match (plans[w], outcome) {
                     (Plan::Yields(n), "returned") => assert_eq!(y.len(), n as usize, "w{w}"),
-                    (Plan::YieldsThenFail(n) | Plan::YieldsThenPanic(n), "errored") => {
+                    (Plan::YieldsThenFail(n) | Plan::YieldsThenPanic(n), "errored") if !quit => {
                         assert_eq!(y.len(), n as usize, "w{w}")
                     }
                     _ => {}

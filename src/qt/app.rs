@@ -55,3 +55,14 @@ pub fn install_quit_hook() {
 pub fn is_gui_thread() -> bool {
     ffi::on_gui_thread()
 }
+
+/// Ends the application's event loop with `code` (`QCoreApplication::exit`): `exec()` returns
+/// after `aboutToQuit`, where running workers are asked to quit and awaited.
+///
+/// ```no_run
+/// let worker = qworker::function(|| Ok::<_, qworker::BoxError>(()));
+/// worker.on_finished(|| qworker::exit_application(0));
+/// ```
+pub fn exit_application(code: i32) {
+    ffi::exit_application(code);
+}

@@ -18,6 +18,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+use cxx_qt::CxxQtThread;
 use cxx_qt::casting::Upcast;
 use cxx_qt_lib::{QString, QVariant};
 
@@ -78,9 +79,16 @@ impl Display for StartError {
 
 impl std::error::Error for StartError {}
 
-/// The type-erased face of a driver, as the QObject sees it.
+/// The type-erased face of a driver, as the hub and the QObject see it.
 pub(crate) trait Driver {
-    fn drain(&self, obj: Pin<&mut QWorker>) -> Drained;
+    /// The worker's id in the hub.
+    fn id(&self) -> u64;
+    /// Delivers events for at most `budget`.
+    fn drain(&self, budget: Duration) -> Drained;
+    /// Called once `finished` was delivered.
+    fn after_finished(&self);
+    /// Emits this worker's Qt signals on `obj` from now on.
+    fn attach_qobject(&self, obj: *mut QWorker, guard: CxxQtThread<QWorker>);
     fn start(&self) -> Result<(), StartError>;
     fn control(&self, c: Control);
     fn send_variant(&self, v: &QVariant) -> Result<(), String>;
@@ -92,9 +100,7 @@ pub(crate) trait Driver {
     fn name(&self) -> String;
     fn kind(&self) -> Kind;
     /// The QObject is being destroyed: quit, drop undelivered events.
-    fn destroyed(&self);
-    /// The QObject deletes itself after `finished`.
-    fn set_detached(&self);
+    fn qobject_destroyed(&self);
     fn as_any(&self) -> &dyn std::any::Any;
 }
 
@@ -177,6 +183,8 @@ impl<F: ?Sized> Slot<F> {
 }
 
 type Unit = dyn FnMut();
+type ErrorFn<E> = dyn FnMut(&WorkerError<E>);
+type EventFn<Y, R, E> = dyn FnMut(&Event<Y, R, E>);
 
 /// The typed callbacks of one worker.
 pub(crate) struct Callbacks<Y, R, E> {
@@ -188,9 +196,9 @@ pub(crate) struct Callbacks<Y, R, E> {
     pub(crate) resumed: Slot<Unit>,
     pub(crate) aborted: Slot<Unit>,
     pub(crate) returned: Slot<dyn FnMut(&R)>,
-    pub(crate) errored: Slot<dyn FnMut(&WorkerError<E>)>,
+    pub(crate) errored: Slot<ErrorFn<E>>,
     pub(crate) finished: Slot<Unit>,
-    pub(crate) event: Slot<dyn FnMut(&Event<Y, R, E>)>,
+    pub(crate) event: Slot<EventFn<Y, R, E>>,
 }
 
 impl<Y, R, E> Default for Callbacks<Y, R, E> {
@@ -219,7 +227,17 @@ struct Connected {
     warned: bool,
 }
 
-fn connected(obj: &QWorker) -> Connected {
+fn connected(obj: Option<*mut QWorker>) -> Connected {
+    let Some(p) = obj else {
+        return Connected {
+            yielded: false,
+            returned: false,
+            errored: false,
+            warned: false,
+        };
+    };
+    // SAFETY: alive (the caller checked), read-only use on its thread.
+    let obj: &QWorker = unsafe { &*p };
     static INDEXES: OnceLock<[i32; 4]> = OnceLock::new();
     let o: &cxx_qt::QObject = obj.upcast();
     let idx = INDEXES.get_or_init(|| {
@@ -241,7 +259,12 @@ fn connected(obj: &QWorker) -> Connected {
 
 /// The typed driver.
 pub(crate) struct Typed<Y, S, R, E> {
+    id: u64,
     pub(crate) ctl: Arc<Ctl<Y, S, R, E>>,
+    /// The `QWorker` whose signals this driver emits, once one exists (null before).
+    obj: Cell<*mut QWorker>,
+    /// Tells whether `obj` was destroyed behind our back (a C++ host's `delete`).
+    guard: RefCell<Option<CxxQtThread<QWorker>>>,
     receiver: RefCell<Option<Receiver<Y, R, E>>>,
     pub(crate) callbacks: Callbacks<Y, R, E>,
     kind: Kind,
@@ -251,12 +274,24 @@ pub(crate) struct Typed<Y, S, R, E> {
     abort_noticed: Cell<bool>,
     undeliverable: RefCell<Option<String>>,
     pub(crate) detached: Cell<bool>,
+    /// The owner let go during a delivery: deliver nothing more.
+    closed: Cell<bool>,
+    /// The attached QObject was destroyed (the work was asked to quit then).
+    gone: Cell<bool>,
 }
 
 impl<Y, S, R, E> Typed<Y, S, R, E> {
-    pub(crate) fn new(ctl: Arc<Ctl<Y, S, R, E>>, receiver: Receiver<Y, R, E>, kind: Kind) -> Self {
+    pub(crate) fn new(
+        id: u64,
+        ctl: Arc<Ctl<Y, S, R, E>>,
+        receiver: Receiver<Y, R, E>,
+        kind: Kind,
+    ) -> Self {
         Typed {
+            id,
             ctl,
+            obj: Cell::new(std::ptr::null_mut()),
+            guard: RefCell::new(None),
             receiver: RefCell::new(Some(receiver)),
             callbacks: Callbacks::default(),
             kind,
@@ -266,11 +301,19 @@ impl<Y, S, R, E> Typed<Y, S, R, E> {
             abort_noticed: Cell::new(false),
             undeliverable: RefCell::new(None),
             detached: Cell::new(false),
+            closed: Cell::new(false),
+            gone: Cell::new(false),
         }
     }
 
     pub(crate) fn is_draining(&self) -> bool {
         self.draining.get()
+    }
+
+    /// Stops all further delivery (the owner dropped the worker inside a callback); the
+    /// running drain skips what is left and then drops the receiver.
+    pub(crate) fn close_delivery(&self) {
+        self.closed.set(true);
     }
 
     pub(crate) fn delivered_state(&self) -> State {
@@ -279,6 +322,36 @@ impl<Y, S, R, E> Typed<Y, S, R, E> {
 
     pub(crate) fn delivered_progress(&self) -> Progress {
         self.progress.get()
+    }
+
+    /// `true` once the attached QObject was destroyed.
+    pub(crate) fn qobject_gone(&self) -> bool {
+        self.gone.get()
+    }
+
+    /// The attached `QWorker`, if any and still alive.
+    pub(crate) fn qobject(&self) -> Option<*mut QWorker> {
+        let p = self.obj.get();
+        if p.is_null()
+            || self
+                .guard
+                .borrow()
+                .as_ref()
+                .is_none_or(|g| g.is_destroyed())
+        {
+            return None;
+        }
+        Some(p)
+    }
+
+    /// Emits on the attached `QWorker`, if any. The object is looked up for each emit: a
+    /// receiver may delete it (C++ hosts) and nothing is touched after that.
+    fn emit(&self, f: impl FnOnce(Pin<&mut QWorker>)) {
+        if let Some(p) = self.qobject() {
+            // SAFETY: alive (checked by the guard just now), on its thread (the GUI thread,
+            // where drains run); the reference lives for this one emit.
+            f(unsafe { Pin::new_unchecked(&mut *p) });
+        }
     }
 }
 
@@ -309,10 +382,10 @@ where
     /// a `returned` value for a connected receiver is converted first (a failure becomes
     /// `errored`). Returns the event to deliver and the converted `returned` value.
     fn settle(&self, ev: Event<Y, R, E>, c: &Connected) -> (Event<Y, R, E>, Option<QVariant>) {
-        if ev.is_outcome() {
-            if let Some(msg) = self.undeliverable.borrow_mut().take() {
-                return (Event::Errored(WorkerError::Undeliverable(msg)), None);
-            }
+        if ev.is_outcome()
+            && let Some(msg) = self.undeliverable.borrow_mut().take()
+        {
+            return (Event::Errored(WorkerError::Undeliverable(msg)), None);
         }
         match ev {
             Event::Returned(r) if c.returned => match r.to_variant() {
@@ -328,7 +401,7 @@ where
         }
     }
 
-    fn deliver(&self, ev: Event<Y, R, E>, obj: &mut Pin<&mut QWorker>, c: &Connected) {
+    fn deliver(&self, ev: Event<Y, R, E>, c: &Connected) {
         let (ev, returned) = self.settle(ev, c);
         let name = || self.worker_name();
         let before = self.state.get();
@@ -338,13 +411,13 @@ where
         match &ev {
             Event::Started => {
                 cb.started.call("started", &name, |f| f());
-                obj.as_mut().started();
+                self.emit(|o| o.started());
             }
             Event::Yielded(v) => {
                 cb.yielded.call("yielded", &name, |f| f(v));
                 if c.yielded && self.undeliverable.borrow().is_none() {
                     match v.to_variant() {
-                        Ok(q) => obj.as_mut().yielded(&q),
+                        Ok(q) => self.emit(|o| o.yielded(&q)),
                         Err(e) => self.undeliverable("yielded", e),
                     }
                 }
@@ -352,42 +425,42 @@ where
             Event::Progress(p) => {
                 self.progress.set(*p);
                 cb.progress.call("progress", &name, |f| f(*p));
-                obj.as_mut().progress_changed(p.done as f64, p.total as f64);
+                self.emit(|o| o.progress_changed(p.done as f64, p.total as f64));
             }
             Event::Warned(m) => {
                 cb.warned.call("warned", &name, |f| f(m));
                 if c.warned {
-                    obj.as_mut().warned(&QString::from(m.as_str()));
+                    self.emit(|o| o.warned(&QString::from(m.as_str())));
                 } else if cb.warned.is_empty() && cb.event.is_empty() {
                     log(Level::Warning, &format!("worker '{}': {m}", name()));
                 }
             }
             Event::Paused => {
                 cb.paused.call("paused", &name, |f| f());
-                obj.as_mut().paused();
+                self.emit(|o| o.paused());
             }
             Event::Resumed => {
                 cb.resumed.call("resumed", &name, |f| f());
-                obj.as_mut().resumed();
+                self.emit(|o| o.resumed());
             }
             Event::Aborted => {
                 cb.aborted.call("aborted", &name, |f| f());
                 if self.take_abort_notice() {
-                    obj.as_mut().abort_requested_changed();
+                    self.emit(|o| o.abort_requested_changed());
                 }
-                obj.as_mut().aborted();
+                self.emit(|o| o.aborted());
             }
             Event::Returned(r) => {
                 cb.returned.call("returned", &name, |f| f(r));
                 if let Some(v) = &returned {
-                    obj.as_mut().returned(v);
+                    self.emit(|o| o.returned(v));
                 }
             }
             Event::Errored(e) => {
                 let msg = e.to_string();
                 cb.errored.call("errored", &name, |f| f(e));
                 if c.errored {
-                    obj.as_mut().errored(&QString::from(msg.as_str()));
+                    self.emit(|o| o.errored(&QString::from(msg.as_str())));
                 } else if cb.errored.is_empty() && cb.event.is_empty() {
                     log(
                         Level::Critical,
@@ -400,14 +473,14 @@ where
             }
             Event::Finished => {
                 if self.take_abort_notice() {
-                    obj.as_mut().abort_requested_changed();
+                    self.emit(|o| o.abort_requested_changed());
                 }
                 cb.finished.call("finished", &name, |f| f());
-                obj.as_mut().finished();
+                self.emit(|o| o.finished());
             }
         }
         if self.state.get() != before {
-            obj.as_mut().state_changed();
+            self.emit(|o| o.state_changed());
         }
     }
 }
@@ -419,24 +492,47 @@ where
     R: ToVariant + Send + 'static,
     E: Display + Send + 'static,
 {
-    fn drain(&self, mut obj: Pin<&mut QWorker>) -> Drained {
+    fn id(&self) -> u64 {
+        self.id
+    }
+
+    fn drain(&self, budget: Duration) -> Drained {
         if self.draining.replace(true) {
             return Drained::Empty; // never nested; the running drain goes on
         }
-        let c = connected(&obj);
-        let status = match self.receiver.try_borrow_mut() {
+        let c = connected(self.qobject());
+        let mut status = match self.receiver.try_borrow_mut() {
             Ok(mut slot) => match slot.as_mut() {
-                Some(r) => r.drain(Some(SLICE), |ev| self.deliver(ev, &mut obj, &c)),
+                Some(r) => r.drain(Some(budget), |ev| {
+                    if !self.closed.get() {
+                        self.deliver(ev, &c)
+                    }
+                }),
                 None => Drained::Finished,
             },
             Err(_) => Drained::Empty,
         };
         self.draining.set(false);
-        if status == Drained::Finished && self.detached.get() {
-            let o: Pin<&mut cxx_qt::QObject> = obj.upcast_pin();
-            ffi::delete_later(o);
+        if self.closed.get() {
+            drop(self.receiver.borrow_mut().take()); // quits, drops what is undelivered
+            status = Drained::Finished;
         }
         status
+    }
+
+    fn after_finished(&self) {
+        if self.detached.get()
+            && let Some(p) = self.qobject()
+        {
+            // SAFETY: alive (checked), on its thread.
+            let o: Pin<&mut cxx_qt::QObject> = unsafe { Pin::new_unchecked(&mut *p) }.upcast_pin();
+            ffi::delete_later(o);
+        }
+    }
+
+    fn attach_qobject(&self, obj: *mut QWorker, guard: CxxQtThread<QWorker>) {
+        self.obj.set(obj);
+        *self.guard.borrow_mut() = Some(guard);
     }
 
     fn start(&self) -> Result<(), StartError> {
@@ -507,16 +603,15 @@ where
         self.kind
     }
 
-    fn set_detached(&self) {
-        self.detached.set(true);
-    }
-
     fn as_any(&self) -> &dyn std::any::Any {
         self
     }
 
-    fn destroyed(&self) {
+    fn qobject_destroyed(&self) {
+        self.obj.set(std::ptr::null_mut());
+        self.gone.set(true);
         self.ctl.handle.quit();
+        self.closed.set(true);
         if let Ok(mut slot) = self.receiver.try_borrow_mut() {
             drop(slot.take()); // closes the mailbox: undelivered events are dropped
         }

@@ -80,6 +80,7 @@ mod ffi {
         #[qproperty(bool, has_frame, cxx_name = "hasFrame", READ = holds_frame, NOTIFY = frame_size_changed)]
         type FrameView = super::FrameViewRust;
 
+        /// `worker` changed (also when the bound object was destroyed).
         #[qsignal]
         #[cxx_name = "workerChanged"]
         fn worker_changed(self: Pin<&mut FrameView>);
@@ -87,6 +88,7 @@ mod ffi {
         #[qsignal]
         #[cxx_name = "statsChanged"]
         fn stats_changed(self: Pin<&mut FrameView>);
+        /// `frameWidth`, `frameHeight` or `hasFrame` changed.
         #[qsignal]
         #[cxx_name = "frameSizeChanged"]
         fn frame_size_changed(self: Pin<&mut FrameView>);
@@ -125,12 +127,16 @@ mod ffi {
         #[cxx_override]
         unsafe fn paint(self: Pin<&mut FrameView>, painter: *mut QPainter);
 
+        /// Schedules a repaint (QQuickPaintedItem::update).
         #[inherit]
         fn update(self: Pin<&mut FrameView>);
+        /// The item's width (QQuickItem::width).
         #[inherit]
         fn width(self: &FrameView) -> f64;
+        /// The item's height (QQuickItem::height).
         #[inherit]
         fn height(self: &FrameView) -> f64;
+        /// Bilinear (true) or nearest-neighbour scaling (QQuickItem::smooth).
         #[inherit]
         fn smooth(self: &FrameView) -> bool;
     }

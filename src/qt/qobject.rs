@@ -2,24 +2,27 @@
 //! reflecting the delivered state, and invokable controls. Also the glue functions written in
 //! C++ (`cpp/glue.cpp`).
 //!
-//! The object holds a type-erased [`Driver`](super::driver::Driver); everything typed lives
+//! The object holds a type-erased driver (`driver.rs`); everything typed lives
 //! there. Draining runs here, on the object's thread, when the worker's waker posts it.
 
 use std::pin::Pin;
 use std::rc::Rc;
 
 use cxx_qt::{CxxQtType, Threading};
-use cxx_qt_lib::{QString, QVariant};
+use cxx_qt_lib::{QList, QString, QVariant};
 
 use super::driver::Driver;
 
+/// The cxx-qt bridge: the `QWorker` QObject and the C++ glue functions.
 #[cxx_qt::bridge]
-pub mod ffi {
+pub(crate) mod ffi {
     unsafe extern "C++" {
         include!("cxx-qt-lib/qstring.h");
         type QString = cxx_qt_lib::QString;
         include!("cxx-qt-lib/qvariant.h");
         type QVariant = cxx_qt_lib::QVariant;
+        include!("cxx-qt-lib/qlist.h");
+        type QList_QVariant = cxx_qt_lib::QList<QVariant>;
     }
 
     #[namespace = "qworker::glue"]
@@ -30,10 +33,10 @@ pub mod ffi {
         fn signal_connected(obj: &QObject, index: i32) -> bool;
         fn has_application() -> bool;
         fn on_gui_thread() -> bool;
-        fn on_object_thread(obj: &QObject) -> bool;
         fn move_to_gui_thread(obj: Pin<&mut QObject>);
         fn delete_later(obj: Pin<&mut QObject>);
         fn set_cpp_ownership(obj: Pin<&mut QObject>);
+        fn exit_application(code: i32);
         fn connect_about_to_quit(callback: fn());
         fn process_events_for(max_ms: i32);
         fn capture_begin();
@@ -43,10 +46,10 @@ pub mod ffi {
 
     unsafe extern "RustQt" {
         /// A background worker whose events arrive as Qt signals on its thread (the GUI
-        /// thread). Created from Rust (`qworker::generator`, `qworker::function`, ...).
+        /// thread). Created from Rust (`qworker::generator`, `qworker::function`, ...), or
+        /// in QML/C++ naming a task registered from Rust (`task`, `args`, `policy`).
         #[qobject]
         #[qml_element = "Worker"]
-        #[qml_uncreatable]
         #[qproperty(bool, running, READ = is_running, NOTIFY = state_changed)]
         #[qproperty(bool, paused, READ = is_paused, NOTIFY = state_changed)]
         #[qproperty(QString, state, READ = state_name, NOTIFY = state_changed)]
@@ -54,36 +57,52 @@ pub mod ffi {
         #[qproperty(f64, progress, READ = progress_done, NOTIFY = progress_changed)]
         #[qproperty(f64, progress_total, cxx_name = "progressTotal", READ = progress_total_value, NOTIFY = progress_changed)]
         #[qproperty(QString, name, READ = name_value, NOTIFY = name_changed)]
-        #[qproperty(QString, kind, READ = kind_name, CONSTANT)]
+        #[qproperty(QString, kind, READ = kind_name, NOTIFY = state_changed)]
+        #[qproperty(QString, task, READ, WRITE = set_task, NOTIFY)]
+        #[qproperty(QList_QVariant, args, READ, WRITE = set_args, NOTIFY)]
+        #[qproperty(QString, policy, READ, WRITE = set_policy, NOTIFY)]
         type QWorker = super::QWorkerRust;
 
+        /// The body began to run on a pool thread. First, exactly once.
         #[qsignal]
         fn started(self: Pin<&mut QWorker>);
+        /// A value the body yielded, converted to `QVariant` (generator workers).
         #[qsignal]
         fn yielded(self: Pin<&mut QWorker>, value: &QVariant);
+        /// The body's result. Never after `aborted` or `errored`.
         #[qsignal]
         fn returned(self: Pin<&mut QWorker>, value: &QVariant);
+        /// The body failed or panicked; the message says why.
         #[qsignal]
         fn errored(self: Pin<&mut QWorker>, message: &QString);
+        /// A warning from `cx.warn(...)`.
         #[qsignal]
         fn warned(self: Pin<&mut QWorker>, message: &QString);
+        /// The worker is parked after a pause request.
         #[qsignal]
         fn paused(self: Pin<&mut QWorker>);
+        /// The worker left the parked state.
         #[qsignal]
         fn resumed(self: Pin<&mut QWorker>);
+        /// The worker stopped because quit was requested.
         #[qsignal]
         fn aborted(self: Pin<&mut QWorker>);
+        /// Last signal, exactly once.
         #[qsignal]
         fn finished(self: Pin<&mut QWorker>);
+        /// Progress (coalesced); `total` 0 means unknown.
         #[qsignal]
         #[cxx_name = "progressChanged"]
         fn progress_changed(self: Pin<&mut QWorker>, done: f64, total: f64);
+        /// `running`, `paused`, `state` or `kind` changed.
         #[qsignal]
         #[cxx_name = "stateChanged"]
         fn state_changed(self: Pin<&mut QWorker>);
+        /// `abortRequested` became true.
         #[qsignal]
         #[cxx_name = "abortRequestedChanged"]
         fn abort_requested_changed(self: Pin<&mut QWorker>);
+        /// `name` changed.
         #[qsignal]
         #[cxx_name = "nameChanged"]
         fn name_changed(self: Pin<&mut QWorker>);
@@ -96,6 +115,9 @@ pub mod ffi {
         fn progress_total_value(self: &QWorker) -> f64;
         fn name_value(self: &QWorker) -> QString;
         fn kind_name(self: &QWorker) -> QString;
+        fn set_task(self: Pin<&mut QWorker>, task: QString);
+        fn set_args(self: Pin<&mut QWorker>, args: QList_QVariant);
+        fn set_policy(self: Pin<&mut QWorker>, policy: QString);
 
         /// Starts the worker. A second call is refused with a warning.
         #[qinvokable]
@@ -121,15 +143,30 @@ pub mod ffi {
 
     impl cxx_qt::Threading for QWorker {}
 
+    unsafe extern "RustQt" {
+        /// The delivery hub's object: drains of all workers are posted to it (one at a time).
+        #[qobject]
+        type QWorkerHub = super::QWorkerHubRust;
+    }
+
+    impl cxx_qt::Threading for QWorkerHub {}
+
     #[namespace = "rust::cxxqtlib1"]
     unsafe extern "C++" {
         include!("cxx-qt-lib/common.h");
         #[rust_name = "new_qworker"]
         fn make_unique() -> UniquePtr<QWorker>;
+        #[rust_name = "new_hub"]
+        fn make_unique() -> UniquePtr<QWorkerHub>;
     }
 }
 
 pub use ffi::QWorker;
+pub(crate) use ffi::QWorkerHub;
+
+/// The Rust side of the hub's object (no state: the hub lives in `hub.rs`).
+#[derive(Default)]
+pub struct QWorkerHubRust;
 
 /// Log levels of [`log`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,12 +184,16 @@ pub(crate) fn log(level: Level, message: &str) {
 #[derive(Default)]
 pub struct QWorkerRust {
     pub(crate) driver: Option<Rc<dyn Driver>>,
+    task: QString,
+    args: QList<QVariant>,
+    policy: QString,
 }
 
 impl Drop for QWorkerRust {
     fn drop(&mut self) {
         if let Some(d) = self.driver.take() {
-            d.destroyed();
+            d.qobject_destroyed();
+            super::hub::unregister(d.id());
         }
     }
 }
@@ -162,16 +203,19 @@ impl QWorker {
         self.rust().driver.clone()
     }
 
-    fn is_running(&self) -> bool {
+    /// QML `running`: between the delivered `started` and `finished`.
+    pub fn is_running(&self) -> bool {
         self.driver().is_some_and(|d| d.state().is_running())
     }
 
-    fn is_paused(&self) -> bool {
+    /// QML `paused`: between the delivered `paused` and `resumed`.
+    pub fn is_paused(&self) -> bool {
         self.driver()
             .is_some_and(|d| d.state() == crate::core::State::Paused)
     }
 
-    fn state_name(&self) -> QString {
+    /// QML `state`: `"pending"`, `"running"`, `"paused"` or `"finished"`.
+    pub fn state_name(&self) -> QString {
         QString::from(
             self.driver()
                 .map_or(crate::core::State::Pending, |d| d.state())
@@ -179,24 +223,124 @@ impl QWorker {
         )
     }
 
-    fn is_abort_requested(&self) -> bool {
+    /// QML `abortRequested`: quit was requested.
+    pub fn is_abort_requested(&self) -> bool {
         self.driver().is_some_and(|d| d.abort_requested())
     }
 
-    fn progress_done(&self) -> f64 {
+    /// QML `progress`: units done, as last delivered.
+    pub fn progress_done(&self) -> f64 {
         self.driver().map_or(0.0, |d| d.progress().done as f64)
     }
 
-    fn progress_total_value(&self) -> f64 {
+    /// QML `progressTotal`: 0 when unknown.
+    pub fn progress_total_value(&self) -> f64 {
         self.driver().map_or(0.0, |d| d.progress().total as f64)
     }
 
-    fn name_value(&self) -> QString {
+    /// QML `name`.
+    pub fn name_value(&self) -> QString {
         QString::from(self.driver().map(|d| d.name()).unwrap_or_default().as_str())
     }
 
-    fn kind_name(&self) -> QString {
+    /// QML `kind`: `"function"` or `"generator"`.
+    pub fn kind_name(&self) -> QString {
         QString::from(self.driver().map_or("none", |d| d.kind().as_str()))
+    }
+
+    /// QML/C++ `task`: the name of a task registered from Rust; set it before `start()`.
+    pub fn set_task(self: Pin<&mut Self>, task: QString) {
+        if self.refuse_after_attach("task") {
+            return;
+        }
+        let mut this = self;
+        this.as_mut().fields().task = task;
+        this.task_changed();
+    }
+
+    /// QML/C++ `args`: the task's arguments; set them before `start()`.
+    pub fn set_args(self: Pin<&mut Self>, args: QList<QVariant>) {
+        if self.refuse_after_attach("args") {
+            return;
+        }
+        let mut this = self;
+        this.as_mut().fields().args = args;
+        this.args_changed();
+    }
+
+    /// QML/C++ `policy`: `"all"` (default), `"latest"` or `"bounded:N"`; before `start()`.
+    pub fn set_policy(self: Pin<&mut Self>, policy: QString) {
+        if self.refuse_after_attach("policy") {
+            return;
+        }
+        let mut this = self;
+        this.as_mut().fields().policy = policy;
+        this.policy_changed();
+    }
+
+    fn fields(self: Pin<&mut Self>) -> &mut QWorkerRust {
+        self.rust_mut().get_mut()
+    }
+
+    fn get_ptr(self: Pin<&mut Self>) -> *mut QWorker {
+        // SAFETY: only the address is taken; nothing moves the object.
+        unsafe { self.get_unchecked_mut() as *mut QWorker }
+    }
+
+    fn refuse_after_attach(&self, what: &str) -> bool {
+        let attached = self.driver().is_some();
+        if attached {
+            log(
+                Level::Warning,
+                &format!(
+                    "worker '{}': `{what}` can only be set before start()",
+                    self.name_value()
+                ),
+            );
+        }
+        attached
+    }
+
+    /// Builds the driver for `task` from the registry (QML/C++-created workers). An unknown
+    /// task, bad arguments or a bad policy give a worker that reports `errored` saying why.
+    fn attach_task(self: &mut Pin<&mut Self>) -> bool {
+        let task = self.rust().task.to_string();
+        if task.is_empty() {
+            let known = super::registry::registered_tasks().join(", ");
+            log(
+                Level::Warning,
+                &format!(
+                    "Worker.start(): set `task` to the name of a task registered from Rust (registered: {})",
+                    if known.is_empty() { "none" } else { &known }
+                ),
+            );
+            return false;
+        }
+        let args: Vec<QVariant> = self.rust().args.iter().cloned().collect();
+        let policy_text = self.rust().policy.to_string();
+        let policy = if policy_text.is_empty() {
+            Ok(crate::core::Policy::All)
+        } else {
+            crate::core::Policy::parse(&policy_text)
+        };
+        let made = policy
+            .clone()
+            .map_err(|e| format!("task '{task}': {e}"))
+            .and_then(|_| super::registry::driver_for(&task, &args));
+        let maker = made.unwrap_or_else(super::registry::failing);
+        let options = crate::core::Options {
+            name: task,
+            policy: policy.unwrap_or_default(),
+            progress_total: None,
+        };
+        super::app::install_quit_hook();
+        let driver = maker(options);
+        driver.attach_qobject(self.as_mut().get_ptr(), self.qt_thread());
+        super::hub::register(&driver, false); // this object owns it
+        self.as_mut().fields().driver = Some(driver);
+        self.as_mut().name_changed();
+        self.as_mut().state_changed();
+        true
     }
 
     /// The driver, or a warning naming the call when this object has none.
@@ -211,7 +355,11 @@ impl QWorker {
         d
     }
 
-    fn start(self: Pin<&mut Self>) -> bool {
+    /// QML `start()`: starts the work; `false` with a warning when refused.
+    pub fn start(mut self: Pin<&mut Self>) -> bool {
+        if self.driver().is_none() && !self.attach_task() {
+            return false;
+        }
         let Some(d) = self.driver_for("start") else {
             return false;
         };
@@ -227,25 +375,29 @@ impl QWorker {
         }
     }
 
-    fn pause(self: Pin<&mut Self>) {
+    /// QML `pause()`: a warning on a function worker.
+    pub fn pause(self: Pin<&mut Self>) {
         if let Some(d) = self.driver_for("pause") {
             d.control(Control::Pause);
         }
     }
 
-    fn resume(self: Pin<&mut Self>) {
+    /// QML `resume()`.
+    pub fn resume(self: Pin<&mut Self>) {
         if let Some(d) = self.driver_for("resume") {
             d.control(Control::Resume);
         }
     }
 
-    fn toggle_pause(self: Pin<&mut Self>) {
+    /// QML `togglePause()`.
+    pub fn toggle_pause(self: Pin<&mut Self>) {
         if let Some(d) = self.driver_for("togglePause") {
             d.control(Control::Toggle);
         }
     }
 
-    fn quit(self: Pin<&mut Self>) {
+    /// QML `quit()`.
+    pub fn quit(self: Pin<&mut Self>) {
         if let Some(d) = self.driver_for("quit") {
             d.control(Control::Quit);
             if d.take_abort_notice() {
@@ -254,7 +406,8 @@ impl QWorker {
         }
     }
 
-    fn send(self: Pin<&mut Self>, value: &QVariant) -> bool {
+    /// QML `send(value)`: `false` with a warning saying what was expected when refused.
+    pub fn send(self: Pin<&mut Self>, value: &QVariant) -> bool {
         let Some(d) = self.driver_for("send") else {
             return false;
         };
@@ -280,23 +433,13 @@ pub(crate) enum Control {
     Quit,
 }
 
-/// Runs on the object's thread when the waker posted a drain; re-posts itself while events
-/// remain after a time slice, so input and paint events interleave with a flood.
-pub(crate) fn drain_posted(obj: Pin<&mut QWorker>) {
-    let Some(driver) = obj.driver() else { return };
-    let thread = obj.qt_thread();
-    if driver.drain(obj) == crate::core::Drained::More {
-        let _ = thread.queue(drain_posted);
-    }
-}
-
-/// Creates a `QWorker` holding `make(qt_thread)`'s driver. Returns the owning pointer.
-pub(crate) fn new_qworker(
-    make: impl FnOnce(cxx_qt::CxxQtThread<QWorker>) -> Rc<dyn Driver>,
-) -> cxx::UniquePtr<QWorker> {
+/// Creates a `QWorker` for an existing driver (the QObject of a Rust-created worker, made
+/// when something asks for it). Returns the owning pointer.
+pub(crate) fn new_qworker_for(driver: Rc<dyn Driver>) -> cxx::UniquePtr<QWorker> {
     let mut obj = ffi::new_qworker();
-    let thread = obj.qt_thread();
-    let driver = make(thread);
-    obj.pin_mut().rust_mut().get_mut().driver = Some(driver);
+    let guard = obj.qt_thread();
+    let ptr = obj.pin_mut().get_ptr();
+    driver.attach_qobject(ptr, guard);
+    obj.pin_mut().fields().driver = Some(driver);
     obj
 }

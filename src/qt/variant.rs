@@ -115,21 +115,35 @@ macro_rules! to_variant_plain {
         }
     )*};
 }
-to_variant_plain!(
-    bool, i8, i16, i32, i64, u8, u16, u32, u64, f32, f64, QString
-);
+to_variant_plain!(bool, i32, f64, QString);
 
-impl ToVariant for usize {
+impl ToVariant for f32 {
+    /// A `double`: QML numbers are doubles.
     fn to_variant(&self) -> Result<QVariant, ConvertError> {
-        Ok(QVariant::from(&(*self as u64)))
+        Ok(QVariant::from(&(*self as f64)))
     }
 }
 
-impl ToVariant for isize {
-    fn to_variant(&self) -> Result<QVariant, ConvertError> {
-        Ok(QVariant::from(&(*self as i64)))
+/// An integer as QML takes it: `int` when it fits, else `double` (QML numbers are doubles;
+/// a `qlonglong` would reach QML as an opaque object, not a number).
+fn integer(v: i128) -> QVariant {
+    match i32::try_from(v) {
+        Ok(i) => QVariant::from(&i),
+        Err(_) => QVariant::from(&(v as f64)),
     }
 }
+
+macro_rules! to_variant_integer {
+    ($($t:ty),*) => {$(
+        impl ToVariant for $t {
+            /// An `int` when it fits, else a `double` (what QML can use as a number).
+            fn to_variant(&self) -> Result<QVariant, ConvertError> {
+                Ok(integer(*self as i128))
+            }
+        }
+    )*};
+}
+to_variant_integer!(i8, i16, i64, isize, u8, u16, u32, u64, usize);
 
 impl ToVariant for String {
     fn to_variant(&self) -> Result<QVariant, ConvertError> {

@@ -5,6 +5,7 @@
 //! events and deletes the QObject (later, if it is delivering at that moment); the thread ends
 //! at its next checkpoint. [`WorkerBase::detach`] instead lets it run to the end on its own.
 
+use std::cell::Cell;
 use std::convert::Infallible;
 use std::fmt::Display;
 use std::ops::Deref;
@@ -13,12 +14,13 @@ use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 
 use cxx_qt::casting::Upcast;
-use cxx_qt::{CxxQtThread, Threading};
 use cxx_qt_lib::{QObjectMutPtr, QVariant};
 
 use super::app;
+use super::driver::Driver;
 use super::driver::{Ctl, Kind, StartError, Typed};
-use super::qobject::{QWorker, ffi, new_qworker};
+use super::hub;
+use super::qobject::{QWorker, ffi, new_qworker_for};
 use super::variant::{FromVariant, ToVariant};
 use crate::core::{
     self, Body, BoxError, Context, Event, NoYield, Options, Policy, Pool, Progress, SendError,
@@ -28,12 +30,21 @@ use crate::core::{
 /// What every worker can do; generator and function workers deref to it.
 pub struct WorkerBase<Y, S, R, E> {
     ctl: Arc<Ctl<Y, S, R, E>>,
+    /// The driver, when this value lives on the GUI thread (it is the driver's owner).
     typed: Option<Rc<Typed<Y, S, R, E>>>,
-    obj: *mut QWorker,
-    guard: CxxQtThread<QWorker>,
+    /// The same driver, type-erased (for the hub and the QObject).
+    erased: Option<Rc<dyn Driver>>,
+    id: u64,
     kind: Kind,
     detached: bool,
+    cpp_owned: Cell<bool>,
 }
+
+/// Moves a driver to the GUI thread when a worker is created elsewhere.
+struct ToGuiThread(Rc<dyn Driver>);
+// SAFETY: the only reference to the driver (none was cloned); from here on it is used on the
+// GUI thread only.
+unsafe impl Send for ToGuiThread {}
 
 /// A worker that yields values of type `Y` (and returns `R`, fails with `E`, receives `S`):
 /// napari's and superqt's `GeneratorWorker`. Can be paused, resumed and sent values.
@@ -61,6 +72,18 @@ pub struct GeneratorWorker<Y, R = (), E = BoxError, S = ()> {
 /// worker.on_returned(|v| println!("20! = {v}"));
 /// worker.start().unwrap();
 /// ```
+///
+/// Generator-only operations do not exist on it, so using them is a compile error:
+///
+/// ```compile_fail
+/// let worker = qworker::function(|| Ok::<u8, qworker::BoxError>(1));
+/// worker.pause(); // error: no method named `pause`
+/// ```
+///
+/// ```compile_fail
+/// let worker = qworker::function(|| Ok::<u8, qworker::BoxError>(1));
+/// worker.send(5); // error: no method named `send`
+/// ```
 pub struct FunctionWorker<R, E = BoxError> {
     base: WorkerBase<NoYield, (), R, E>,
 }
@@ -83,6 +106,33 @@ impl<R, E> Deref for FunctionWorker<R, E> {
 pub trait Types: Send + 'static {}
 impl<T: Send + 'static> Types for T {}
 
+/// The GUI-side driver and the thread-safe control half of one worker.
+pub(crate) type DriverParts<Y, S, R, E> = (Rc<Typed<Y, S, R, E>>, Arc<Ctl<Y, S, R, E>>);
+
+/// A typed driver: the task, its control half and its delivery half, woken through the hub.
+/// Used for workers built in Rust and for registered tasks that QML or C++ start by name.
+pub(crate) fn make_driver<Y, S, R, E>(
+    body: Body<Y, S, R, E>,
+    kind: Kind,
+    options: Options,
+) -> DriverParts<Y, S, R, E>
+where
+    Y: ToVariant + Send + 'static,
+    S: FromVariant + Send + 'static,
+    R: ToVariant + Send + 'static,
+    E: Display + Send + 'static,
+{
+    let id = hub::next_id();
+    let hub = hub::hub(); // created here (usually on the GUI thread), not by a first wake
+    let (task, handle, receiver) = core::task(body, options, Box::new(move || hub.wake(id)));
+    let ctl = Arc::new(Ctl {
+        task: Mutex::new(Some(task)),
+        handle,
+        pool: Mutex::new(Pool::global().clone()),
+    });
+    (Rc::new(Typed::new(id, ctl.clone(), receiver, kind)), ctl)
+}
+
 fn build<Y, S, R, E>(body: Body<Y, S, R, E>, kind: Kind) -> WorkerBase<Y, S, R, E>
 where
     Y: ToVariant + Send + 'static,
@@ -98,43 +148,30 @@ where
     if gui {
         app::install_quit_hook();
     }
-    let mut typed_out = None;
-    let mut ctl_out = None;
-    let mut obj = new_qworker(|thread| {
-        let (task, handle, receiver) = core::task(
-            body,
-            Options::default(),
-            Box::new(move || {
-                let _ = thread.queue(super::qobject::drain_posted);
-            }),
-        );
-        let ctl = Arc::new(Ctl {
-            task: Mutex::new(Some(task)),
-            handle,
-            pool: Mutex::new(Pool::global().clone()),
+    let (typed, ctl) = make_driver(body, kind, Options::default());
+    let id = typed.id();
+    let (typed, erased) = if gui {
+        let d: Rc<dyn Driver> = typed.clone();
+        hub::register(&d, false); // this value owns it
+        (Some(typed), Some(d))
+    } else {
+        // Created in a worker's thread: the driver moves to the GUI thread and runs there
+        // on its own; this value controls it through the thread-safe half.
+        let moving = ToGuiThread(typed);
+        hub::hub().run_on_gui(move || {
+            let moving = moving;
+            hub::register_from_elsewhere(moving.0);
         });
-        let typed = Rc::new(Typed::new(ctl.clone(), receiver, kind));
-        ctl_out = Some(ctl);
-        typed_out = Some(typed.clone());
-        typed
-    });
-    {
-        let o: Pin<&mut cxx_qt::QObject> = obj.pin_mut().upcast_pin();
-        ffi::set_cpp_ownership(o);
-    }
-    if !gui {
-        let o: Pin<&mut cxx_qt::QObject> = obj.pin_mut().upcast_pin();
-        ffi::move_to_gui_thread(o);
-    }
-    let guard = obj.qt_thread();
+        (None, None)
+    };
     WorkerBase {
-        ctl: ctl_out.expect("driver built"),
-        // Off the GUI thread the driver belongs to the QObject alone (it moved threads).
-        typed: if gui { typed_out } else { None },
-        obj: obj.into_raw(),
-        guard,
+        ctl,
+        typed,
+        erased,
+        id,
         kind,
         detached: false,
+        cpp_owned: Cell::new(false),
     }
 }
 
@@ -292,7 +329,7 @@ where
     /// this call, so callbacks and connections made right after it miss nothing.
     /// A second call returns [`StartError::AlreadyStarted`] and does not start it twice.
     pub fn start(&self) -> Result<(), StartError> {
-        if self.guard.is_destroyed() {
+        if self.typed.as_ref().is_some_and(|t| t.qobject_gone()) {
             return Err(StartError::Destroyed);
         }
         self.ctl.start()
@@ -353,10 +390,25 @@ where
     }
 
     /// The `QWorker` QObject, to expose to QML or C++ (for example as a context property or
-    /// an initial property). It lives as long as this value (or until `finished` when
-    /// detached); `None` once it was destroyed.
+    /// an initial property). Made on the first call (workers used only from Rust never pay
+    /// for a QObject); it lives as long as this value (or until `finished` when detached).
+    /// `None` off the GUI thread, or once the object was destroyed.
     pub fn qobject_ptr(&self) -> Option<*mut QWorker> {
-        (!self.guard.is_destroyed()).then_some(self.obj)
+        let t = self.typed.as_ref()?;
+        if let Some(p) = t.qobject() {
+            return Some(p);
+        }
+        if t.qobject_gone() {
+            return None;
+        }
+        let mut obj = new_qworker_for(self.erased.clone()?);
+        // Handed out to QML or C++: keep QML's garbage collector away from it (this value
+        // owns it).
+        if !self.cpp_owned.replace(true) {
+            let o: Pin<&mut cxx_qt::QObject> = obj.pin_mut().upcast_pin();
+            ffi::set_cpp_ownership(o);
+        }
+        Some(obj.into_raw())
     }
 
     /// The `QWorker` as a `QVariant` holding its `QObject*`, for QML properties and models.
@@ -382,46 +434,30 @@ where
     /// Calls `f` on the GUI thread with the `QWorker`, if it still exists. For connecting
     /// cxx-qt signal handlers or reading properties from Rust.
     pub fn with_qobject<T>(&self, f: impl FnOnce(Pin<&mut QWorker>) -> T) -> Option<T> {
-        if self.guard.is_destroyed() || !ffi::on_gui_thread() {
-            return None;
-        }
-        // SAFETY: alive (checked), on its thread, and not inside its own drain callbacks'
-        // exclusive borrow: cxx-qt invokables take the same kind of reference re-entrantly.
-        Some(f(unsafe { Pin::new_unchecked(&mut *self.obj) }))
+        let p = self.qobject_ptr()?;
+        // SAFETY: alive (just checked or made), on its thread; the reference lives for `f`,
+        // as the one cxx-qt hands to an invokable.
+        Some(f(unsafe { Pin::new_unchecked(&mut *p) }))
     }
 
     /// Runs the worker to its end on its own: the `QWorker` deletes itself after `finished`.
     /// Starts it first if it was not started.
     pub fn detach(mut self) -> Result<(), StartError> {
-        match self.ctl.start() {
+        match self.start() {
             Ok(()) | Err(StartError::AlreadyStarted) => {}
             Err(e) => return Err(e),
         }
         self.detached = true;
-        match &self.typed {
-            Some(t) => {
-                t.detached.set(true);
-                if t.delivered_state() == State::Finished && !self.guard.is_destroyed() {
-                    self.delete_later();
-                }
-            }
-            None => {
-                // Off-thread: mark it from the GUI thread, where the driver lives.
-                let _ = self.guard.queue(|obj| {
-                    if let Some(d) = obj.driver() {
-                        d.set_detached();
-                    }
-                });
+        if let (Some(t), Some(d)) = (&self.typed, &self.erased) {
+            t.detached.set(true);
+            hub::register(d, true); // it now keeps itself alive until `finished`
+            if t.delivered_state() == State::Finished {
+                hub::unregister(self.id);
+                d.after_finished();
             }
         }
+        // Off the GUI thread the driver already runs on its own.
         Ok(())
-    }
-
-    fn delete_later(&self) {
-        // SAFETY: alive (callers check `guard`), deleteLater is thread-safe.
-        let o: Pin<&mut cxx_qt::QObject> =
-            unsafe { Pin::new_unchecked(&mut *self.obj) }.upcast_pin();
-        ffi::delete_later(o);
     }
 
     // ---- typed callbacks (GUI thread) ----
@@ -493,8 +529,10 @@ where
         match &self.typed {
             Some(t) => t.callbacks.event.add(Box::new(f)),
             None => {
-                let _ = self.guard.queue(move |obj| {
-                    if let Some(d) = obj.driver()
+                // Runs before any delivery: posted to the hub before `start()` can wake it.
+                let id = self.id;
+                hub::hub().run_on_gui(move || {
+                    if let Some(d) = hub::lookup(id)
                         && let Some(t) = d.as_any().downcast_ref::<Typed<Y, S, R, E>>()
                     {
                         t.callbacks.event.add(Box::new(f));
@@ -627,18 +665,29 @@ impl<Y, S, R, E> Drop for WorkerBase<Y, S, R, E> {
             return;
         }
         self.ctl.handle.quit();
-        if self.guard.is_destroyed() {
+        self.erased = None;
+        let Some(t) = self.typed.take() else {
+            // Created off the GUI thread: the driver is there; let it go there.
+            let id = self.id;
+            hub::hub().run_on_gui(move || hub::unregister(id));
             return;
+        };
+        let draining = t.is_draining();
+        if draining {
+            t.close_delivery(); // a callback dropped it: deliver nothing more
         }
-        let draining = self.typed.as_ref().is_some_and(|t| t.is_draining());
-        if ffi::on_gui_thread() && !draining {
-            // SAFETY: alive (checked), owned by us, on its thread, not inside its own drain.
-            drop(unsafe { cxx::UniquePtr::from_raw(self.obj) });
-        } else {
-            // Inside its own delivery (a callback dropped it) or on another thread.
-            let o: Pin<&mut cxx_qt::QObject> =
-                unsafe { Pin::new_unchecked(&mut *self.obj) }.upcast_pin();
-            ffi::delete_later(o);
+        if let Some(p) = t.qobject() {
+            if draining {
+                // Inside its own delivery: the object may be on the stack (an emit).
+                // SAFETY: alive (checked), deleteLater is safe anywhere.
+                let o: Pin<&mut cxx_qt::QObject> =
+                    unsafe { Pin::new_unchecked(&mut *p) }.upcast_pin();
+                ffi::delete_later(o);
+            } else {
+                // SAFETY: alive (checked), owned by this value, on its thread.
+                drop(unsafe { cxx::UniquePtr::from_raw(p) });
+            }
         }
+        hub::unregister(self.id);
     }
 }

@@ -1,0 +1,428 @@
+//! The same behaviour driven from a real QML engine: a QML file receives a `Worker` created
+//! in Rust (as a required property), connects to its signals, reads its properties and calls
+//! its methods. QML reports what it saw with `console.log("T ...")`, which the test reads back
+//! through Qt's message handler.
+
+mod common;
+
+extern crate qworker;
+
+use std::time::Duration;
+
+use common::{Harness, wait};
+use cxx_qt_lib::{
+    QByteArray, QGuiApplication, QMap, QMapPair_QString_QVariant, QQmlApplicationEngine, QString,
+    QUrl, QVariant,
+};
+use qworker::testing::MessageCapture;
+use qworker::{BoxError, Context, ToVariant};
+
+/// Loads `body` (the inside of a QtObject that has `required property var worker`) with
+/// `worker` set, and returns the engine (keep it alive while the case runs).
+fn load(worker: QVariant, body: &str) -> cxx::UniquePtr<QQmlApplicationEngine> {
+    let qml = format!(
+        "import QtQml\nimport QWorker\nQtObject {{\n    id: root\n    required property var worker\n{body}\n}}\n"
+    );
+    let mut engine = QQmlApplicationEngine::new();
+    let mut props = QMap::<QMapPair_QString_QVariant>::default();
+    props.insert(QString::from("worker"), worker);
+    engine.pin_mut().set_initial_properties(&props);
+    engine.pin_mut().load_data(
+        &QByteArray::from(qml.as_str()),
+        &QUrl::from("qrc:/test/case.qml"),
+    );
+    engine
+}
+
+/// Loads a QML document as is (for `Worker` elements declared in QML).
+fn load_plain(body: &str) -> cxx::UniquePtr<QQmlApplicationEngine> {
+    let qml = format!("import QtQml\nimport QWorker\nQtObject {{\n    id: root\n{body}\n}}\n");
+    let mut engine = QQmlApplicationEngine::new();
+    engine.pin_mut().load_data(
+        &QByteArray::from(qml.as_str()),
+        &QUrl::from("qrc:/test/plain.qml"),
+    );
+    engine
+}
+
+/// The lines QML logged with the "T " prefix, without it.
+fn lines(capture: &MessageCapture, into: &mut Vec<String>) -> usize {
+    for m in capture.take() {
+        if let Some(i) = m.find("T ") {
+            into.push(m[i + 2..].to_string());
+        } else if m.starts_with("warning:") || m.starts_with("critical:") {
+            into.push(m);
+        }
+    }
+    into.len()
+}
+
+fn wait_for(capture: &MessageCapture, log: &mut Vec<String>, needle: &str) {
+    wait(needle, || {
+        lines(capture, log);
+        log.iter().any(|l| l.contains(needle))
+    });
+}
+
+fn main() {
+    common::headless();
+    cxx_qt::init_crate!(qworker);
+    let _app = QGuiApplication::new();
+    let mut h = Harness::new();
+    qworker::register_generator(
+        "count",
+        |(n,): (u32,), cx: &mut Context<u32>| -> Result<String, BoxError> {
+            for i in 0..n {
+                cx.yield_(i)?;
+            }
+            Ok(format!("counted {n}"))
+        },
+    );
+    qworker::register_function(
+        "sum",
+        |(a, b): (f64, f64), _cx: &mut Context| -> Result<f64, BoxError> { Ok(a + b) },
+    );
+
+    h.case("qml_drives_a_generator_start_pause_send_resume", || {
+        let capture = MessageCapture::start();
+        let w = qworker::generator(|cx: &mut Context<i64, i64>| -> Result<String, BoxError> {
+            for i in 0.. {
+                if let Some(v) = cx.yield_(i)? {
+                    cx.yield_(v * 100)?;
+                    return Ok(format!("got {v}"));
+                }
+                std::thread::sleep(Duration::from_millis(1)); // pacing, not timing
+            }
+            unreachable!()
+        })
+        .name("qml-gen");
+        let engine = load(
+            w.to_qvariant(),
+            r#"
+    property bool pauseAsked: false
+    property Connections c: Connections {
+        target: root.worker
+        function onStarted() { console.log("T started " + root.worker.state + " " + root.worker.running) }
+        function onYielded(value) {
+            if (value >= 2 && !root.pauseAsked) { root.pauseAsked = true; root.worker.pause() }
+            if (value === 1000) console.log("T yielded " + value + " " + typeof value)
+        }
+        function onPaused() {
+            console.log("T paused " + root.worker.paused + " " + root.worker.state)
+            console.log("T send " + root.worker.send(10))
+            root.worker.resume()
+        }
+        function onResumed() { console.log("T resumed " + root.worker.paused) }
+        function onReturned(value) { console.log("T returned " + value) }
+        function onFinished() { console.log("T finished " + root.worker.state + " " + root.worker.running + " " + root.worker.name) }
+    }
+    Component.onCompleted: { console.log("T kind " + root.worker.kind); root.worker.start() }
+"#,
+        );
+        let mut log = vec![];
+        wait_for(&capture, &mut log, "finished");
+        assert_eq!(
+            log,
+            [
+                "kind generator",
+                "started running true",
+                "paused true paused",
+                "send true",
+                "resumed false",
+                "yielded 1000 number",
+                "returned got 10",
+                "finished finished false qml-gen",
+            ]
+        );
+        drop(engine);
+        assert!(w.is_finished());
+    });
+
+    h.case("qml_sees_lists_and_maps_as_js_arrays_and_objects", || {
+        let capture = MessageCapture::start();
+        let w = qworker::generator(|cx: &mut Context<Vec<(String, f64)>>| -> Result<std::collections::BTreeMap<String, i32>, BoxError> {
+            cx.yield_(vec![("a".into(), 1.5), ("b".into(), 2.5)])?;
+            Ok([("answer".to_string(), 42)].into_iter().collect())
+        });
+        let engine = load(
+            w.to_qvariant(),
+            r#"
+    property Connections c: Connections {
+        target: root.worker
+        function onYielded(value) { console.log("T list " + value.length + " " + value[1][0] + " " + value[1][1]) }
+        function onReturned(value) { console.log("T map " + value.answer) }
+        function onFinished() { console.log("T finished") }
+    }
+    Component.onCompleted: root.worker.start()
+"#,
+        );
+        let mut log = vec![];
+        wait_for(&capture, &mut log, "finished");
+        assert_eq!(log, ["list 2 b 2.5", "map 42", "finished"]);
+        drop(engine);
+    });
+
+    h.case("qml_gets_errors_and_progress_and_the_app_keeps_running", || {
+        let capture = MessageCapture::start();
+        let w = qworker::function_with_context(|cx: &mut Context| -> Result<(), BoxError> {
+            cx.progress(1, 4)?;
+            cx.warn("careful");
+            Err("the disk is full".into())
+        });
+        let engine = load(
+            w.to_qvariant(),
+            r#"
+    property Connections c: Connections {
+        target: root.worker
+        function onWarned(message) { console.log("T warned " + message) }
+        function onErrored(message) { console.log("T errored " + message) }
+        function onProgressChanged(done, total) { console.log("T progress " + done + "/" + total + " " + root.worker.progress + "/" + root.worker.progressTotal) }
+        function onFinished() { console.log("T finished") }
+    }
+    Component.onCompleted: root.worker.start()
+"#,
+        );
+        let mut log = vec![];
+        wait_for(&capture, &mut log, "finished");
+        assert_eq!(
+            log,
+            ["progress 1/4 1/4", "warned careful", "errored the disk is full", "finished"]
+        );
+        drop(engine);
+        // Still alive: the next worker runs.
+        let w2 = qworker::function(|| -> Result<u8, BoxError> { Ok(1) });
+        w2.start().unwrap();
+        wait("another worker", || w2.is_finished());
+    });
+
+    h.case("qml_pause_or_send_on_a_function_worker_warns_and_changes_nothing", || {
+        let capture = MessageCapture::start();
+        let w = qworker::function_with_context(|cx: &mut Context| -> Result<i32, BoxError> {
+            for _ in 0..200 {
+                cx.check()?;
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            Ok(7)
+        })
+        .name("fn-worker");
+        let engine = load(
+            w.to_qvariant(),
+            r#"
+    property Connections c: Connections {
+        target: root.worker
+        function onStarted() { root.worker.pause(); console.log("T send " + root.worker.send(5)) }
+        function onPaused() { console.log("T paused?!") }
+        function onReturned(value) { console.log("T returned " + value + " " + root.worker.kind) }
+    }
+    Component.onCompleted: { root.worker.start(); console.log("T second start " + root.worker.start()) }
+"#,
+        );
+        let mut log = vec![];
+        wait_for(&capture, &mut log, "returned");
+        assert!(log.iter().any(|l| l == "second start false"), "{log:?}");
+        assert!(log.iter().any(|l| l.contains("already started")), "{log:?}");
+        assert!(
+            log.iter().any(|l| l.contains("'fn-worker'") && l.contains("pause() has no effect")),
+            "{log:?}"
+        );
+        assert!(log.iter().any(|l| l == "send false"), "{log:?}");
+        assert!(!log.iter().any(|l| l.contains("paused?!")));
+        assert!(log.iter().any(|l| l == "returned 7 function"), "{log:?}");
+        drop(engine);
+    });
+
+    h.case(
+        "qml_receiver_and_an_unconvertible_value_gives_a_clear_errored",
+        || {
+            struct Matrix;
+            impl ToVariant for Matrix {}
+            let capture = MessageCapture::start();
+            let w = qworker::generator(|cx: &mut Context<Matrix>| -> Result<(), BoxError> {
+                loop {
+                    cx.yield_(Matrix)?;
+                }
+            });
+            let engine = load(
+                w.to_qvariant(),
+                r#"
+    property Connections c: Connections {
+        target: root.worker
+        function onYielded(value) { console.log("T yielded?!") }
+        function onErrored(message) { console.log("T errored " + message) }
+        function onFinished() { console.log("T finished") }
+    }
+    Component.onCompleted: root.worker.start()
+"#,
+            );
+            let mut log = vec![];
+            wait_for(&capture, &mut log, "finished");
+            let err = log
+                .iter()
+                .find(|l| l.starts_with("errored"))
+                .expect("errored");
+            assert!(err.contains("Matrix") && err.contains("QML"), "{err}");
+            assert!(!log.iter().any(|l| l == "yielded?!"));
+            drop(engine);
+        },
+    );
+
+    h.case("qml_declares_workers_for_registered_tasks", || {
+        let capture = MessageCapture::start();
+        let engine = load_plain(
+            r#"
+    property Worker counter: Worker {
+        task: "count"; args: [3]; policy: "all"
+        onYielded: (v) => console.log("T yielded " + v + " " + typeof v)
+        onReturned: (v) => console.log("T returned " + v + " " + name + " " + kind)
+        onFinished: root.adder.start()
+    }
+    property Worker adder: Worker {
+        task: "sum"; args: [1.5, 2]
+        onReturned: (v) => console.log("T sum " + v)
+        onFinished: console.log("T finished " + state)
+    }
+    Component.onCompleted: counter.start()
+"#,
+        );
+        let mut log = vec![];
+        wait_for(&capture, &mut log, "finished");
+        assert_eq!(
+            log,
+            [
+                "yielded 0 number",
+                "yielded 1 number",
+                "yielded 2 number",
+                "returned counted 3 count generator",
+                "sum 3.5",
+                "finished finished",
+            ]
+        );
+        drop(engine);
+    });
+
+    h.case(
+        "unknown_tasks_bad_arguments_and_bad_policies_give_clear_errors",
+        || {
+            let capture = MessageCapture::start();
+            let engine = load_plain(
+                r#"
+    property Worker unknown: Worker {
+        task: "nope"
+        onErrored: (m) => console.log("T unknown: " + m)
+        onFinished: root.badArgs.start()
+    }
+    property Worker badArgs: Worker {
+        task: "count"; args: ["three"]
+        onErrored: (m) => console.log("T bad args: " + m)
+        onFinished: root.badCount.start()
+    }
+    property Worker badCount: Worker {
+        task: "sum"; args: [1]
+        onErrored: (m) => console.log("T bad count: " + m)
+        onFinished: root.badPolicy.start()
+    }
+    property Worker badPolicy: Worker {
+        task: "count"; args: [1]; policy: "sometimes"
+        onErrored: (m) => console.log("T bad policy: " + m)
+        onFinished: console.log("T done")
+    }
+    Component.onCompleted: unknown.start()
+"#,
+            );
+            let mut log = vec![];
+            wait_for(&capture, &mut log, "done");
+            let find = |p: &str| {
+                log.iter()
+                    .find(|l| l.starts_with(p))
+                    .cloned()
+                    .unwrap_or_default()
+            };
+            let unknown = find("unknown:");
+            assert!(
+                unknown.contains("unknown task 'nope'")
+                    && unknown.contains("count")
+                    && unknown.contains("sum"),
+                "{unknown}"
+            );
+            let bad = find("bad args:");
+            assert!(
+                bad.contains("task 'count' takes (u32)")
+                    && bad.contains("argument 1")
+                    && bad.contains("QString"),
+                "{bad}"
+            );
+            let count = find("bad count:");
+            assert!(
+                count.contains("expected 2 argument(s) (f64, f64), got 1"),
+                "{count}"
+            );
+            let policy = find("bad policy:");
+            assert!(
+                policy.contains("unknown delivery policy \"sometimes\""),
+                "{policy}"
+            );
+            drop(engine);
+        },
+    );
+
+    h.case("a_worker_without_task_or_after_start_warns", || {
+        let capture = MessageCapture::start();
+        let engine = load_plain(
+            r#"
+    property Worker empty: Worker {}
+    property Worker counter: Worker {
+        task: "count"; args: [2]
+        onStarted: { task = "sum"; console.log("T task " + task) }
+        onFinished: console.log("T finished")
+    }
+    Component.onCompleted: { console.log("T empty start " + empty.start()); counter.start() }
+"#,
+        );
+        let mut log = vec![];
+        wait_for(&capture, &mut log, "finished");
+        assert!(log.iter().any(|l| l == "empty start false"), "{log:?}");
+        assert!(
+            log.iter()
+                .any(|l| l.contains("set `task` to the name of a task")),
+            "{log:?}"
+        );
+        assert!(
+            log.iter()
+                .any(|l| l.contains("can only be set before start()")),
+            "{log:?}"
+        );
+        assert!(log.iter().any(|l| l == "task count"), "{log:?}");
+        drop(engine);
+    });
+
+    h.case("the_guides_qml_example_runs_as_written", || {
+        let guide = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/guide.md"))
+            .expect("docs/guide.md");
+        let start = guide.find("```qml\n").expect("a qml block") + "```qml\n".len();
+        let end = start + guide[start..].find("```").unwrap();
+        let snippet = &guide[start..end];
+        // One probe line, so the test can see the end; the rest is the guide's text.
+        let probe = snippet.replacen(
+            "task: \"count\";",
+            "onReturned: (v) => console.log(\"T returned \" + v + \" \" + label.text + \" \" + button.text)\n        task: \"count\";",
+            1,
+        );
+        assert_ne!(probe, snippet, "the guide's Worker declares task \"count\"");
+        let capture = MessageCapture::start();
+        let mut engine = QQmlApplicationEngine::new();
+        engine
+            .pin_mut()
+            .load_data(&QByteArray::from(probe.as_str()), &QUrl::from("qrc:/test/guide.qml"));
+        let mut log = vec![];
+        wait_for(&capture, &mut log, "returned");
+        assert!(
+            log.iter().any(|l| l.starts_with("returned counted 100 ")),
+            "{log:?}"
+        );
+        let errors: Vec<_> = log.iter().filter(|l| l.starts_with("warning") || l.starts_with("critical")).collect();
+        assert!(errors.is_empty(), "the example runs without QML errors: {errors:?}");
+        drop(engine);
+    });
+
+    h.finish();
+}
