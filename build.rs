@@ -14,7 +14,6 @@ fn main() {
         "src/qt/frame.rs",
         "src/qt/frameview.rs",
         "src/qt/scene.rs",
-        "src/qt/launcher.rs",
         "src/qt/widgets.rs",
     ])
     .include_dir("cpp")

@@ -74,7 +74,12 @@ ListView {
         positionViewAtEnd();
     }
 
-    onWorkerChanged: if (worker !== null) rows.append({ kind: "worker", detail: worker.name + " (" + worker.kind + ")", ms: 0, repeat: 1, note: "" })
+    function title(w) {
+        var name = w.name.length ? w.name : (w.task !== undefined && w.task.length ? w.task : "worker");
+        return w.kind === "none" ? name : name + " (" + w.kind + ")";
+    }
+
+    onWorkerChanged: if (worker !== null) rows.append({ kind: "worker", detail: title(worker), ms: 0, repeat: 1, note: "" })
 
     Connections {
         target: log.worker

@@ -37,7 +37,6 @@ pub use crate::qt::app::{
 pub use crate::qt::driver::{Kind, StartError};
 pub use crate::qt::frame::{Frame, FrameError, FrameFormat, save_image};
 pub use crate::qt::frameview::FrameView;
-pub use crate::qt::launcher::{Launched, Launcher};
 pub use crate::qt::qobject::QWorker;
 pub use crate::qt::registry::{FromArgs, register_function, register_generator, registered_tasks};
 pub use crate::qt::scene::SceneObject;

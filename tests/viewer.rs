@@ -21,7 +21,7 @@ use cxx_qt_lib::{
     QGuiApplication, QMap, QMapPair_QString_QVariant, QQmlApplicationEngine, QString, QVariant,
 };
 use qworker::testing::process_events;
-use qworker::{Frame, Launcher, SceneObject, ToVariant};
+use qworker::{Frame, SceneObject, ToVariant};
 use tour::Viewer;
 
 fn shots_dir() -> PathBuf {
@@ -46,14 +46,14 @@ fn args(entries: &[(&str, f64)]) -> Option<QVariant> {
     Some(QVariant::from(&m))
 }
 
-/// The scenario's worker as a scene object (QML's `root.current`).
+/// The scenario's worker as a scene object (QML's `root.current`, a QML-made `Worker`).
 fn current(v: &Viewer) -> SceneObject {
     let p = v
         .window
         .property("current")
         .value::<cxx_qt_lib::QObjectMutPtr>()
         .expect("a current worker");
-    // SAFETY: a live worker QObject owned by the launcher, on this thread.
+    // SAFETY: a live worker QObject (owned by the viewer's QML), on this thread.
     unsafe { SceneObject::from_ptr(p.as_mut_ptr()) }.expect("non-null worker")
 }
 
@@ -81,10 +81,9 @@ fn main() {
     cxx_qt::init_crate!(qworker);
     let _app = QGuiApplication::new();
     let mut engine = QQmlApplicationEngine::new();
-    let launcher = Launcher::new();
-    scenarios::register(&launcher);
+    scenarios::register();
     let mut props = QMap::<QMapPair_QString_QVariant>::default();
-    props.insert(QString::from("launcher"), launcher.to_qvariant());
+    props.insert(QString::from("scenarios"), scenarios::list());
     engine.pin_mut().set_initial_properties(&props);
     let window = SceneObject::load_qml(
         engine.pin_mut(),
@@ -103,8 +102,13 @@ fn main() {
                 "no button for {name}"
             );
         }
-        let names: Vec<String> = launcher.names();
-        assert_eq!(names.len(), scenarios::SCENARIOS.len());
+        let tasks = qworker::registered_tasks();
+        for (name, _) in scenarios::SCENARIOS {
+            assert!(
+                tasks.iter().any(|t| t == name),
+                "task {name} not registered"
+            );
+        }
     });
 
     h.case("average_stack_keeps_the_gui_alive", || {
@@ -341,7 +345,7 @@ fn main() {
         }
     });
 
+    // The last scenario's worker goes with the window.
     drop(v);
-    launcher.release_all();
     h.finish();
 }

@@ -1,6 +1,7 @@
-// The qworker example viewer: napari's threading scenarios, each a Rust worker made by the
-// `launcher` (see scenarios.rs), shown with the QWorker module's FrameView, WorkerProgress,
-// WorkerControls and EventLog. Everything here talks to the Worker through its QML API.
+// The qworker example viewer: napari's threading scenarios, each a Rust task registered by
+// name (see scenarios.rs) and run by a QML `Worker`, shown with the QWorker module's
+// FrameView, WorkerProgress, WorkerControls and EventLog. Everything here talks to the
+// Worker through its QML API.
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
@@ -15,8 +16,8 @@ ApplicationWindow {
     title: "qworker viewer: napari's threading scenarios, in Rust"
     color: "#1e1f22"
 
-    /// Named worker factories (a qworker::Launcher), set from Rust.
-    required property var launcher
+    /// The scenarios, in order: [{name, description, policy}], set from Rust.
+    required property var scenarios
     /// Arguments per scenario name (e.g. smaller sizes in tests), set from Rust.
     property var scenarioArgs: ({})
 
@@ -64,11 +65,29 @@ ApplicationWindow {
         placeholderText: "#8c8c8c"
     }
 
-    /// Starts scenario `name` (releasing the previous worker). Returns false if unknown.
+    function scenarioInfo(name) {
+        for (var i = 0; i < scenarios.length; i++)
+            if (scenarios[i].name === name)
+                return scenarios[i];
+        return null;
+    }
+
+    // One Worker per run, made here and destroyed when the next run starts (destroying a
+    // running worker asks it to quit).
+    Component {
+        id: workerFactory
+        Worker {}
+    }
+
+    /// Starts scenario `name` (destroying the previous worker). Returns false if unknown.
     function run(name, args) {
+        var info = scenarioInfo(name);
+        if (info === null)
+            return false;
         if (current !== null) {
-            launcher.release(current);
+            var old = current;
             current = null;
+            old.destroy();
         }
         view.clear();
         view.resetStats();
@@ -86,13 +105,12 @@ ApplicationWindow {
         scenario = name;
         var a = (args !== undefined && args !== null) ? args
               : (scenarioArgs[name] !== undefined ? scenarioArgs[name] : null);
-        var w = launcher.launch(name, a);
-        if (!w)
+        var w = workerFactory.createObject(root, { task: name, args: [a], policy: info.policy });
+        if (w === null)
             return false;
         current = w;
         startedAt = Date.now();
-        w.start();
-        return true;
+        return w.start();
     }
 
     /// Multiplier: sends the typed factor in and resumes the worker (napari's example).
@@ -204,14 +222,14 @@ ApplicationWindow {
                     font.pixelSize: 15
                 }
                 Repeater {
-                    model: root.launcher ? root.launcher.names : []
+                    model: root.scenarios
                     delegate: Button {
-                        required property string modelData
-                        objectName: "run_" + modelData
+                        required property var modelData
+                        objectName: "run_" + modelData.name
                         Layout.fillWidth: true
-                        text: modelData.replace("_", " ")
-                        highlighted: root.scenario === modelData
-                        onClicked: root.run(modelData)
+                        text: modelData.name.replace("_", " ")
+                        highlighted: root.scenario === modelData.name
+                        onClicked: root.run(modelData.name)
                     }
                 }
                 Label {
@@ -219,16 +237,16 @@ ApplicationWindow {
                     Layout.topMargin: 8
                     wrapMode: Text.WordWrap
                     color: "#9aa0a6"
-                    text: root.scenario.length ? root.launcher.description(root.scenario)
+                    text: root.scenario.length ? root.scenarioInfo(root.scenario).description
                                               : "Pick a scenario. Each one runs in a worker; the GUI stays responsive."
                 }
                 Item { Layout.fillHeight: true }
                 Label {
-                    objectName: "poolLabel"
+                    objectName: "policyLabel"
                     Layout.fillWidth: true
                     wrapMode: Text.WordWrap
                     color: "#9aa0a6"
-                    text: "workers owned by the launcher: " + (root.launcher ? root.launcher.launched : 0)
+                    text: root.current ? "task \"" + root.current.task + "\", policy " + root.current.policy : ""
                 }
             }
         }

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use cxx_qt_lib::{
     QGuiApplication, QMap, QMapPair_QString_QVariant, QQmlApplicationEngine, QString, QVariant,
 };
-use qworker::{Launcher, SceneObject, ToVariant};
+use qworker::{SceneObject, ToVariant};
 
 const VIEWER_QML: &str = include_str!("Viewer.qml");
 
@@ -111,11 +111,10 @@ fn main() {
     cxx_qt::init_crate!(qworker);
     let mut app = QGuiApplication::new();
     let mut engine = QQmlApplicationEngine::new();
-    let launcher = Launcher::new();
-    scenarios::register(&launcher);
+    scenarios::register();
 
     let mut props = QMap::<QMapPair_QString_QVariant>::default();
-    props.insert(QString::from("launcher"), launcher.to_qvariant());
+    props.insert(QString::from("scenarios"), scenarios::list());
     if opts.quick {
         props.insert(QString::from("scenarioArgs"), quick_args());
     }
@@ -138,14 +137,12 @@ fn main() {
         app.pin_mut().exec()
     };
 
-    // Stop what still runs, then tear down QML before the launcher it refers to.
-    launcher.release_all();
+    // Tear down QML (destroying a running worker asks it to quit), then wait for the threads.
+    drop(window);
+    drop(engine);
     if let Err(e) = qworker::await_workers(Duration::from_secs(5)) {
         eprintln!("viewer: {e}");
     }
-    drop(window);
-    drop(engine);
-    drop(launcher);
     drop(app);
     std::process::exit(code);
 }

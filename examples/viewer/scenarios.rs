@@ -1,7 +1,7 @@
-//! The scenarios of napari's threading guide, in Rust, as named factories of a
-//! [`qworker::Launcher`]. QML picks one by name and gets a `Worker`; the viewer shows what
-//! it reports. Arguments come from QML as a JS object (`{size: 256}`); missing keys take the
-//! defaults below (the guide's sizes).
+//! The scenarios of napari's threading guide, in Rust, registered as named tasks: the viewer's
+//! QML runs one with `Worker { task: "running_mean"; args: [{size: 256}]; policy: "latest" }`.
+//! The one argument is a JS object (or `null`); missing keys take the defaults below (the
+//! guide's sizes).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use cxx_qt_lib::{QMap, QMapPair_QString_QVariant, QString, QVariant};
-use qworker::{BoxError, Context, ConvertError, Event, Frame, Launcher, Policy, Pool, ToVariant};
+use qworker::{BoxError, Context, ConvertError, Event, Frame, Policy, Pool, ToVariant};
 
 /// Scenario names, in the order the guide walks through them, with a one-line description.
 pub const SCENARIOS: &[(&str, &str)] = &[
@@ -84,143 +84,167 @@ impl Rng {
     }
 }
 
-/// Registers every scenario on `launcher`.
-pub fn register(launcher: &Launcher) {
-    let describe = |name: &str| {
-        SCENARIOS
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map_or("", |(_, d)| *d)
-    };
-    launcher.register("average_stack", describe("average_stack"), |a: Args| {
-        average_stack(arg_u32(&a, "depth", 1024)?, arg_u32(&a, "size", 512)?)
-    });
-    launcher.register("running_mean", describe("running_mean"), |a: Args| {
-        running_mean(arg_u32(&a, "iterations", 1024)?, arg_u32(&a, "size", 512)?)
-    });
-    launcher.register("endless", describe("endless"), |a: Args| {
-        endless(arg_u32(&a, "size", 512)?)
-    });
-    launcher.register("multiplier", describe("multiplier"), |_: Args| {
-        Ok(multiplier())
-    });
-    launcher.register("error", describe("error"), |_: Args| Ok(failing()));
-    launcher.register("many_workers", describe("many_workers"), |a: Args| {
-        many_workers(arg_u32(&a, "workers", 50)?, arg_u32(&a, "steps", 20)?)
-    });
+/// Registers every scenario as a task (call once, before QML starts one).
+pub fn register() {
+    qworker::register_function(
+        "average_stack",
+        |(a,): (Args,), cx: &mut Context| -> Result<Frame, BoxError> {
+            average_stack(cx, arg_u32(&a, "depth", 1024)?, arg_u32(&a, "size", 512)?)
+        },
+    );
+    qworker::register_generator(
+        "running_mean",
+        |(a,): (Args,), cx: &mut Context<Frame>| -> Result<(), BoxError> {
+            running_mean(
+                cx,
+                arg_u32(&a, "iterations", 1024)?,
+                arg_u32(&a, "size", 512)?,
+            )
+        },
+    );
+    qworker::register_generator(
+        "endless",
+        |(a,): (Args,), cx: &mut Context<Frame>| -> Result<(), BoxError> {
+            endless(cx, arg_u32(&a, "size", 512)?)
+        },
+    );
+    qworker::register_generator(
+        "multiplier",
+        |_: (Args,), cx: &mut Context<f64, f64>| -> Result<String, BoxError> { multiplier(cx) },
+    );
+    qworker::register_function(
+        "error",
+        |_: (Args,), cx: &mut Context| -> Result<u32, BoxError> { failing(cx) },
+    );
+    qworker::register_generator(
+        "many_workers",
+        |(a,): (Args,), cx: &mut Context<Snapshot>| -> Result<String, BoxError> {
+            many_workers(cx, arg_u32(&a, "workers", 50)?, arg_u32(&a, "steps", 20)?)
+        },
+    );
+}
+
+/// The delivery policy each scenario runs with: `Latest` for image streams.
+pub fn policy(name: &str) -> Policy {
+    match name {
+        "running_mean" | "endless" | "many_workers" => Policy::Latest,
+        _ => Policy::All,
+    }
+}
+
+/// The scenarios for QML: a list of `{name, description, policy}` in the guide's order.
+pub fn list() -> QVariant {
+    let mut list = cxx_qt_lib::QList::<QVariant>::default();
+    for (name, description) in SCENARIOS {
+        let mut m = QMap::<QMapPair_QString_QVariant>::default();
+        m.insert(QString::from("name"), QVariant::from(&QString::from(*name)));
+        m.insert(
+            QString::from("description"),
+            QVariant::from(&QString::from(*description)),
+        );
+        let policy = match policy(name) {
+            Policy::Latest => "latest",
+            _ => "all",
+        };
+        m.insert(
+            QString::from("policy"),
+            QVariant::from(&QString::from(policy)),
+        );
+        list.append(QVariant::from(&m));
+    }
+    QVariant::from(&list)
 }
 
 /// napari: `np.random.rand(1024, 512, 512).mean(0)` in a function worker. Computed one
 /// slice at a time (flat memory), with progress and a `check()` per slice so Stop works.
 /// Returns the mean as a grey image with contrast limits around 0.5.
-pub fn average_stack(depth: u32, size: u32) -> Result<qworker::FunctionWorker<Frame>, String> {
-    let w = qworker::function_with_context(move |cx: &mut Context| -> Result<Frame, BoxError> {
-        let n = (size * size) as usize;
-        let mut acc = vec![0f32; n];
-        let mut rng = Rng::new(1);
-        for i in 0..depth {
-            cx.check()?;
-            rng.add_to(&mut acc);
-            cx.progress(i as u64 + 1, depth as u64)?;
-        }
-        let mean: Vec<f32> = acc.iter().map(|s| s / depth as f32).collect();
-        // The mean of `depth` uniforms has a spread of 0.29 / sqrt(depth) around 0.5.
-        let spread = 0.289 / (depth as f32).sqrt() * 3.0;
-        Ok(Frame::from_f32(
-            size,
-            size,
-            &mean,
-            (0.5 - spread, 0.5 + spread),
-        )?)
-    })
-    .name("average_stack");
-    Ok(w)
+pub fn average_stack(cx: &mut Context, depth: u32, size: u32) -> Result<Frame, BoxError> {
+    let n = (size * size) as usize;
+    let mut acc = vec![0f32; n];
+    let mut rng = Rng::new(1);
+    for i in 0..depth {
+        cx.check()?;
+        rng.add_to(&mut acc);
+        cx.progress(i as u64 + 1, depth as u64)?;
+    }
+    let mean: Vec<f32> = acc.iter().map(|s| s / depth as f32).collect();
+    // The mean of `depth` uniforms has a spread of 0.29 / sqrt(depth) around 0.5.
+    let spread = 0.289 / (depth as f32).sqrt() * 3.0;
+    Ok(Frame::from_f32(
+        size,
+        size,
+        &mean,
+        (0.5 - spread, 0.5 + spread),
+    )?)
 }
 
 /// napari: the running mean of random images, yielded every 16 iterations, shown with
-/// contrast limits (0.45, 0.55): noisy at first, then a smooth mid-grey.
-pub fn running_mean(iterations: u32, size: u32) -> Result<qworker::GeneratorWorker<Frame>, String> {
-    let yields = iterations.div_ceil(16);
-    let w = qworker::generator(move |cx: &mut Context<Frame>| -> Result<(), BoxError> {
-        let n = (size * size) as usize;
-        let mut acc = vec![0f32; n];
-        let mut mean = vec![0f32; n];
-        let mut rng = Rng::new(2);
-        for i in 0..iterations {
-            rng.add_to(&mut acc);
-            if i % 16 == 0 {
-                let k = (i + 1) as f32;
-                for (m, a) in mean.iter_mut().zip(&acc) {
-                    *m = a / k;
-                }
-                cx.yield_(Frame::from_f32(size, size, &mean, (0.45, 0.55))?)?;
+/// contrast limits (0.45, 0.55): noisy at first, then a smooth mid-grey. Progress counts the
+/// frames yielded, out of the total known up front.
+pub fn running_mean(cx: &mut Context<Frame>, iterations: u32, size: u32) -> Result<(), BoxError> {
+    let yields = iterations.div_ceil(16) as u64;
+    let n = (size * size) as usize;
+    let mut acc = vec![0f32; n];
+    let mut mean = vec![0f32; n];
+    let mut rng = Rng::new(2);
+    for i in 0..iterations {
+        rng.add_to(&mut acc);
+        if i % 16 == 0 {
+            let k = (i + 1) as f32;
+            for (m, a) in mean.iter_mut().zip(&acc) {
+                *m = a / k;
             }
+            cx.yield_(Frame::from_f32(size, size, &mean, (0.45, 0.55))?)?;
+            cx.progress((i / 16) as u64 + 1, yields)?;
         }
-        Ok(())
-    })
-    .policy(Policy::Latest)
-    .progress_total(yields as u64)
-    .name("running_mean");
-    Ok(w)
+    }
+    Ok(())
 }
 
 /// napari: `yield np.random.rand(512, 512) * np.cos(i * 0.2)` forever, contrast limits
-/// (-0.8, 0.8). Runs as fast as it can; `Latest` keeps one undelivered frame at most. The
-/// number of frames produced is reported as progress (total unknown).
-pub fn endless(size: u32) -> Result<qworker::GeneratorWorker<Frame>, String> {
-    let w = qworker::generator(move |cx: &mut Context<Frame>| -> Result<(), BoxError> {
-        let n = (size * size) as usize;
-        let mut rng = Rng::new(3);
-        let mut img = vec![0f32; n];
-        let mut i: u64 = 0;
-        loop {
-            let c = (i as f32 * 0.2).cos();
-            for p in img.iter_mut() {
-                *p = rng.next_f32() * c;
-            }
-            cx.yield_(Frame::from_f32(size, size, &img, (-0.8, 0.8))?)?;
-            i += 1;
-            cx.progress(i, 0)?;
+/// (-0.8, 0.8). Runs as fast as it can; with `Latest` at most one frame waits. The number
+/// of frames produced is reported as progress (total unknown).
+pub fn endless(cx: &mut Context<Frame>, size: u32) -> Result<(), BoxError> {
+    let n = (size * size) as usize;
+    let mut rng = Rng::new(3);
+    let mut img = vec![0f32; n];
+    let mut i: u64 = 0;
+    loop {
+        let c = (i as f32 * 0.2).cos();
+        for p in img.iter_mut() {
+            *p = rng.next_f32() * c;
         }
-    })
-    .policy(Policy::Latest)
-    .name("endless");
-    Ok(w)
+        cx.yield_(Frame::from_f32(size, size, &img, (-0.8, 0.8))?)?;
+        i += 1;
+        cx.progress(i, 0)?;
+    }
 }
 
 /// napari's two-way multiplier: yields the total, waits for a factor sent in, multiplies;
 /// returns "Game Over!" when the product is 0. The GUI pauses it on each total and resumes
 /// it after sending.
-pub fn multiplier() -> qworker::GeneratorWorker<f64, String, BoxError, f64> {
-    qworker::generator(|cx: &mut Context<f64, f64>| -> Result<String, BoxError> {
-        let mut total = 1.0;
-        loop {
-            cx.yield_(total)?;
-            // Blocks (no CPU) until the GUI sends a factor; parks while paused.
-            let factor = cx.recv()?;
-            total *= factor;
-            if total == 0.0 {
-                return Ok("Game Over!".to_string());
-            }
+pub fn multiplier(cx: &mut Context<f64, f64>) -> Result<String, BoxError> {
+    let mut total = 1.0;
+    loop {
+        cx.yield_(total)?;
+        // Blocks (no CPU) until the GUI sends a factor; parks while paused.
+        let factor = cx.recv()?;
+        total *= factor;
+        if total == 0.0 {
+            return Ok("Game Over!".to_string());
         }
-    })
-    .name("multiplier")
+    }
 }
 
-/// napari's custom exception handler: the work fails half-way; a Rust handler connected to
-/// `errored` reports it (the viewer's log shows it too), and the application goes on.
-pub fn failing() -> qworker::FunctionWorker<u32> {
-    let w = qworker::function_with_context(|cx: &mut Context| -> Result<u32, BoxError> {
-        for i in 0..5u64 {
-            cx.progress(i + 1, 10)?;
-            std::thread::sleep(Duration::from_millis(40));
-        }
-        cx.warn("about to read a corrupt slice");
-        Err("ValueError: slice 5 has NaNs; cannot normalise the stack".into())
-    })
-    .name("error");
-    w.on_errored(|e| eprintln!("viewer: custom error handler caught: {e}"));
-    w
+/// napari's custom exception handler: the work fails half-way; the viewer's `errored`
+/// handler (the custom handler) shows it, and the application goes on.
+pub fn failing(cx: &mut Context) -> Result<u32, BoxError> {
+    for i in 0..5u64 {
+        cx.progress(i + 1, 10)?;
+        std::thread::sleep(Duration::from_millis(40));
+    }
+    cx.warn("about to read a corrupt slice");
+    Err("ValueError: slice 5 has NaNs; cannot normalise the stack".into())
 }
 
 /// What the supervisor of `many_workers` yields: counts, and a picture of every worker's
@@ -268,69 +292,58 @@ fn bars(progress: &[AtomicU32], done: &[AtomicU32], steps: u32) -> Result<Frame,
     Ok(Frame::rgb8(width, h, px)?)
 }
 
-/// Many workers at once: a supervisor (itself a worker) starts `count` generator workers
+/// Many workers at once: the supervisor (itself a worker) starts `count` generator workers
 /// from its own thread (nested workers), then yields a [`Snapshot`] every 50 ms with the
 /// pool's live count, until all have finished. Quitting the supervisor quits them all.
 pub fn many_workers(
+    cx: &mut Context<Snapshot>,
     count: u32,
     steps: u32,
-) -> Result<qworker::GeneratorWorker<Snapshot, String>, String> {
-    let w = qworker::generator(
-        move |cx: &mut Context<Snapshot>| -> Result<String, BoxError> {
-            let progress: Arc<Vec<AtomicU32>> =
-                Arc::new((0..count).map(|_| AtomicU32::new(0)).collect());
-            let done: Arc<Vec<AtomicU32>> =
-                Arc::new((0..count).map(|_| AtomicU32::new(0)).collect());
-            let finished = Arc::new(AtomicUsize::new(0));
-            let mut children = Vec::new();
-            for k in 0..count as usize {
-                let p = progress.clone();
-                let child =
-                    qworker::generator(move |cx: &mut Context<u32>| -> Result<(), BoxError> {
-                        let mut rng = Rng::new(100 + k as u64);
-                        for i in 0..steps {
-                            std::thread::sleep(Duration::from_millis(
-                                20 + (rng.next_f32() * 60.0) as u64,
-                            ));
-                            p[k].store(i + 1, Ordering::Relaxed);
-                            cx.yield_(i)?;
-                        }
-                        Ok(())
-                    })
-                    .name(&format!("child-{k}"));
-                let f = finished.clone();
-                let d = done.clone();
-                child.on_event_send(move |e| {
-                    if let Event::Finished = e {
-                        d[k].store(1, Ordering::Relaxed);
-                        f.fetch_add(1, Ordering::Relaxed);
-                    }
-                });
-                child.start()?;
-                children.push(child);
+) -> Result<String, BoxError> {
+    let progress: Arc<Vec<AtomicU32>> = Arc::new((0..count).map(|_| AtomicU32::new(0)).collect());
+    let done: Arc<Vec<AtomicU32>> = Arc::new((0..count).map(|_| AtomicU32::new(0)).collect());
+    let finished = Arc::new(AtomicUsize::new(0));
+    let mut children = Vec::new();
+    for k in 0..count as usize {
+        let p = progress.clone();
+        let child = qworker::generator(move |cx: &mut Context<u32>| -> Result<(), BoxError> {
+            let mut rng = Rng::new(100 + k as u64);
+            for i in 0..steps {
+                std::thread::sleep(Duration::from_millis(20 + (rng.next_f32() * 60.0) as u64));
+                p[k].store(i + 1, Ordering::Relaxed);
+                cx.yield_(i)?;
             }
-            let mut peak = 0;
-            loop {
-                let live = Pool::global().live_workers();
-                peak = peak.max(live);
-                let fin = finished.load(Ordering::Relaxed);
-                cx.yield_(Snapshot {
-                    live,
-                    finished: fin,
-                    workers: count as usize,
-                    image: bars(&progress, &done, steps)?,
-                })?;
-                if fin == count as usize {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(50));
+            Ok(())
+        })
+        .name(&format!("child-{k}"));
+        let f = finished.clone();
+        let d = done.clone();
+        child.on_event_send(move |e| {
+            if let Event::Finished = e {
+                d[k].store(1, Ordering::Relaxed);
+                f.fetch_add(1, Ordering::Relaxed);
             }
-            Ok(format!(
-                "{count} workers finished; at most {peak} were live at once"
-            ))
-        },
-    )
-    .policy(Policy::Latest)
-    .name("many_workers");
-    Ok(w)
+        });
+        child.start()?;
+        children.push(child);
+    }
+    let mut peak = 0;
+    loop {
+        let live = Pool::global().live_workers();
+        peak = peak.max(live);
+        let fin = finished.load(Ordering::Relaxed);
+        cx.yield_(Snapshot {
+            live,
+            finished: fin,
+            workers: count as usize,
+            image: bars(&progress, &done, steps)?,
+        })?;
+        if fin == count as usize {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Ok(format!(
+        "{count} workers finished; at most {peak} were live at once"
+    ))
 }

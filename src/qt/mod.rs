@@ -6,7 +6,6 @@ pub mod driver;
 pub mod frame;
 pub mod frameview;
 pub(crate) mod hub;
-pub mod launcher;
 pub mod qobject;
 pub mod registry;
 pub mod scene;
