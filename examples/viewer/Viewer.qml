@@ -37,7 +37,9 @@ ApplicationWindow {
     property int beatsWhileWorking: 0
     property string history: ""
     readonly property int events: log.eventCount
-    readonly property real produced: current ? current.progress : 0
+    // Frames produced: the stream's progress count, which the body reports right after each
+    // yield (so, while it is parked in that yield, the frame just received is counted too).
+    readonly property real produced: current ? Math.max(current.progress, ui.stream ? view.framesReceived : 0) : 0
 
     // What each scenario shows: images (FrameView bound to the worker) or text.
     readonly property var uiOf: ({

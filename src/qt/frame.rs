@@ -56,6 +56,10 @@ pub enum FrameFormat {
 
 impl FrameFormat {
     /// Bytes per pixel: 1, 3 or 4.
+    ///
+    /// ```
+    /// assert_eq!(qworker::FrameFormat::Gray8.bytes_per_pixel(), 1);
+    /// ```
     pub fn bytes_per_pixel(self) -> usize {
         match self {
             FrameFormat::Gray8 => 1,
@@ -85,6 +89,11 @@ pub struct FrameError(String);
 
 impl FrameError {
     /// The message.
+    ///
+    /// ```
+    /// let e = qworker::Frame::rgb8(1, 1, vec![]).unwrap_err();
+    /// assert!(e.message().contains("needs 3 bytes"));
+    /// ```
     pub fn message(&self) -> &str {
         &self.0
     }
@@ -315,31 +324,58 @@ impl Frame {
     }
 
     /// Width in pixels.
+    ///
+    /// ```
+    /// let f = qworker::Frame::gray8(4, 2, vec![0; 8]).unwrap();
+    /// assert_eq!((f.width(), f.height(), f.stride()), (4, 2, 4));
+    /// ```
     pub fn width(&self) -> u32 {
         self.pixels.width
     }
 
     /// Height in pixels.
+    ///
+    /// ```
+    /// assert_eq!(qworker::Frame::solid(3, 5, [0; 4]).unwrap().height(), 5);
+    /// ```
     pub fn height(&self) -> u32 {
         self.pixels.height
     }
 
     /// The pixel layout.
+    ///
+    /// ```
+    /// use qworker::{Frame, FrameFormat};
+    /// assert_eq!(Frame::rgb8(1, 1, vec![1, 2, 3]).unwrap().format(), FrameFormat::Rgb8);
+    /// ```
     pub fn format(&self) -> FrameFormat {
         self.pixels.format
     }
 
     /// The pixel bytes (tightly packed rows).
+    ///
+    /// ```
+    /// assert_eq!(qworker::Frame::gray8(2, 1, vec![7, 9]).unwrap().bytes(), &[7, 9]);
+    /// ```
     pub fn bytes(&self) -> &[u8] {
         &self.pixels.bytes
     }
 
     /// Bytes per row.
+    ///
+    /// ```
+    /// assert_eq!(qworker::Frame::rgb8(5, 1, vec![0; 15]).unwrap().stride(), 15);
+    /// ```
     pub fn stride(&self) -> usize {
         self.pixels.width as usize * self.pixels.format.bytes_per_pixel()
     }
 
     /// The pixel at (`x`, `y`) as `[r, g, b, a]`. Panics when out of bounds, like indexing.
+    ///
+    /// ```
+    /// let f = qworker::Frame::rgba8(1, 2, vec![1, 2, 3, 4, 5, 6, 7, 8]).unwrap();
+    /// assert_eq!(f.pixel(0, 1), [5, 6, 7, 8]);
+    /// ```
     pub fn pixel(&self, x: u32, y: u32) -> [u8; 4] {
         assert!(
             x < self.width() && y < self.height(),

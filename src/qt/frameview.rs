@@ -339,11 +339,23 @@ impl FrameView {
     }
 
     /// Images handed to the view so far (`framesReceived`).
+    ///
+    /// ``` no_run
+    /// # fn f(view: std::pin::Pin<&mut qworker::FrameView>) {
+    /// println!("received {}, shown {}", view.frames_received(), view.frames_shown());
+    /// # }
+    /// ```
     pub fn frames_received(&self) -> u32 {
         self.rust().received as u32
     }
 
     /// Distinct images painted so far (`framesShown`); at most `frames_received`.
+    ///
+    /// ``` no_run
+    /// # fn f(view: &qworker::FrameView) {
+    /// assert!(view.frames_shown() <= view.frames_received());
+    /// # }
+    /// ```
     pub fn frames_shown(&self) -> u32 {
         self.rust().shown as u32
     }
@@ -352,6 +364,14 @@ impl FrameView {
     ///
     /// # Safety
     /// `obj` is null or a live QObject; the result must not outlive it.
+    ///
+    /// ``` no_run
+    /// # fn f(obj: *mut cxx_qt::QObject) {
+    /// if let Some(view) = unsafe { qworker::FrameView::from_qobject(obj) } {
+    ///     view.show_frame(&qworker::Frame::solid(8, 8, [0, 0, 0, 255]).unwrap());
+    /// }
+    /// # }
+    /// ```
     pub unsafe fn from_qobject<'a>(obj: *mut cxx_qt::QObject) -> Option<Pin<&'a mut FrameView>> {
         use cxx_qt::casting::Upcast;
         if obj.is_null() {

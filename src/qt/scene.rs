@@ -88,6 +88,12 @@ impl SceneObject {
     ///
     /// # Safety
     /// `obj` is null or a live QObject living on this (the GUI) thread.
+    ///
+    /// ``` no_run
+    /// # fn f(ptr: *mut cxx_qt::QObject) {
+    /// let obj = unsafe { qworker::SceneObject::from_ptr(ptr) }.expect("not null");
+    /// # }
+    /// ```
     pub unsafe fn from_ptr(obj: *mut cxx_qt::QObject) -> Option<SceneObject> {
         // SAFETY: caller's contract.
         (!obj.is_null()).then(|| SceneObject {
@@ -159,6 +165,12 @@ impl SceneObject {
     }
 
     /// The raw pointer (null once destroyed).
+    ///
+    /// ``` no_run
+    /// # fn f(o: &qworker::SceneObject) {
+    /// assert_eq!(o.as_ptr().is_null(), !o.is_alive());
+    /// # }
+    /// ```
     pub fn as_ptr(&self) -> *mut cxx_qt::QObject {
         self.r
             .as_ref()
@@ -166,16 +178,34 @@ impl SceneObject {
     }
 
     /// `false` once the object was destroyed.
+    ///
+    /// ``` no_run
+    /// # fn f(o: &qworker::SceneObject) {
+    /// if !o.is_alive() { println!("the window was closed and deleted"); }
+    /// # }
+    /// ```
     pub fn is_alive(&self) -> bool {
         !self.as_ptr().is_null()
     }
 
     /// The C++ class name (`"FrameView"`, `"QQuickText"`...), `""` once destroyed.
+    ///
+    /// ``` no_run
+    /// # fn f(window: &qworker::SceneObject) {
+    /// assert_eq!(window.find("view").unwrap().class_name(), "FrameView");
+    /// # }
+    /// ```
     pub fn class_name(&self) -> String {
         self.object().map(ffi::class_name).unwrap_or_default()
     }
 
     /// This object or the first descendant whose `objectName` is `name`.
+    ///
+    /// ``` no_run
+    /// # fn f(window: &qworker::SceneObject) {
+    /// let stop = window.find("stopButton").expect("a STOP button");
+    /// # }
+    /// ```
     pub fn find(&self, name: &str) -> Option<SceneObject> {
         let found = self.with_object(|root| ffi::find_object(root, name)).ok()?;
         // SAFETY: found in the live tree, on this thread.
@@ -183,12 +213,25 @@ impl SceneObject {
     }
 
     /// Like [`find`](Self::find), with an error naming what is missing.
+    ///
+    /// ``` no_run
+    /// # fn f(window: &qworker::SceneObject) -> Result<(), String> {
+    /// let field = window.expect("factorField")?;
+    /// # Ok(()) }
+    /// ```
     pub fn expect(&self, name: &str) -> Result<SceneObject, String> {
         self.find(name)
             .ok_or_else(|| format!("no object named {name:?} in the scene"))
     }
 
     /// A property as a `QVariant` (invalid when there is no such property).
+    ///
+    /// ``` no_run
+    /// # fn f(o: &qworker::SceneObject) {
+    /// let v = o.property("text");
+    /// println!("{}", v.type_name());
+    /// # }
+    /// ```
     pub fn property(&self, name: &str) -> QVariant {
         self.object()
             .map(|o| ffi::object_property(o, name))
@@ -208,12 +251,24 @@ impl SceneObject {
     }
 
     /// Sets a property; an error when it does not exist or refuses the value.
+    ///
+    /// ``` no_run
+    /// # fn f(field: &qworker::SceneObject) -> Result<(), String> {
+    /// field.set("text", "42".to_string())?;
+    /// # Ok(()) }
+    /// ```
     pub fn set(&self, name: &str, value: impl ToVariant) -> Result<(), String> {
         let v = value.to_variant().map_err(|e| e.to_string())?;
         self.set_variant(name, &v)
     }
 
     /// Sets a property from a `QVariant`.
+    ///
+    /// ``` no_run
+    /// # fn f(window: &qworker::SceneObject, worker: &qworker::GeneratorWorker<u32>) -> Result<(), String> {
+    /// window.set_variant("worker", &worker.to_qvariant())?;
+    /// # Ok(()) }
+    /// ```
     pub fn set_variant(&self, name: &str, value: &QVariant) -> Result<(), String> {
         if self.with_object(|o| ffi::set_object_property(o, name, value))? {
             Ok(())
@@ -227,6 +282,14 @@ impl SceneObject {
 
     /// Calls a method, slot, QML function or signal (emitting it) by name with up to three
     /// arguments; returns its result (invalid for `void`).
+    ///
+    /// ``` no_run
+    /// # fn f(window: &qworker::SceneObject) -> Result<(), String> {
+    /// use qworker::ToVariant;
+    /// window.invoke("run", &["endless".to_string().to_variant().unwrap()])?; // a QML function
+    /// window.expect("stopButton")?.invoke("clicked", &[])?;                 // a click
+    /// # Ok(()) }
+    /// ```
     pub fn invoke(&self, method: &str, args: &[QVariant]) -> Result<QVariant, String> {
         let mut list = QList::<QVariant>::default();
         for a in args {
@@ -247,16 +310,36 @@ impl SceneObject {
 
     /// A picture of the object: a window whole, a Qt Quick item's area of its window (as
     /// rendered, with what is drawn over it), a widget. A null image otherwise.
+    ///
+    /// ``` no_run
+    /// # fn f(window: &qworker::SceneObject) {
+    /// qworker::save_image(&window.grab_image(), "out/window.png").unwrap();
+    /// # }
+    /// ```
     pub fn grab_image(&self) -> QImage {
         self.with_object(ffi::grab).unwrap_or_default()
     }
 
     /// [`grab_image`](Self::grab_image) as an RGBA [`Frame`] (a copy), for pixel checks.
+    ///
+    /// ``` no_run
+    /// # fn f(view: &qworker::SceneObject) {
+    /// let shot = view.grab().unwrap();
+    /// assert!(shot.gray_stddev() > 0.0, "blank");
+    /// # }
+    /// ```
     pub fn grab(&self) -> Result<Frame, FrameError> {
         Frame::from_qimage(&self.grab_image())
     }
 
     /// Runs `f` with the object as a [`FrameView`], if it is one.
+    ///
+    /// ``` no_run
+    /// # fn f(window: &qworker::SceneObject) {
+    /// let frame = qworker::Frame::solid(64, 64, [255, 0, 0, 255]).unwrap();
+    /// window.find("view").unwrap().with_frame_view(|v| v.show_frame(&frame));
+    /// # }
+    /// ```
     pub fn with_frame_view<T>(&self, f: impl FnOnce(Pin<&mut FrameView>) -> T) -> Option<T> {
         // SAFETY: alive or null; the pin does not escape `f`.
         unsafe { FrameView::from_qobject(self.as_ptr()) }.map(f)
