@@ -20,19 +20,39 @@ use std::time::{Duration, Instant};
 use qworker::widgets::{Application, ImageView};
 use qworker::{BoxError, Context, Frame, Policy};
 
+/// A sine table: a few table lookups per pixel instead of calls into libm.
+struct Sine(Vec<f32>);
+
+impl Sine {
+    const N: usize = 4096;
+
+    fn new() -> Sine {
+        Sine(
+            (0..Self::N)
+                .map(|i| (i as f32 / Self::N as f32 * std::f32::consts::TAU).sin())
+                .collect(),
+        )
+    }
+
+    fn sin(&self, x: f32) -> f32 {
+        let i = (x * (Self::N as f32 / std::f32::consts::TAU)) as i64;
+        self.0[i.rem_euclid(Self::N as i64) as usize]
+    }
+}
+
 /// One frame of a moving colour pattern, RGB, `w` x `h`, at time step `t`.
-fn pattern(w: u32, h: u32, t: f32) -> Result<Frame, BoxError> {
+fn pattern(sine: &Sine, w: u32, h: u32, t: f32) -> Result<Frame, BoxError> {
     let mut px = Vec::with_capacity((w * h * 3) as usize);
     for y in 0..h {
         let fy = y as f32 / h as f32;
         for x in 0..w {
             let fx = x as f32 / w as f32;
-            let a = (fx * 9.0 + t).sin() + (fy * 7.0 - t * 0.7).sin();
+            let a = sine.sin(fx * 9.0 + t) + sine.sin(fy * 7.0 - t * 0.7);
             let b = ((fx - 0.5) * (fx - 0.5) + (fy - 0.5) * (fy - 0.5)).sqrt() * 14.0 - t * 1.3;
-            let v = (a + b.sin()) * 0.25 + 0.5;
+            let v = (a + sine.sin(b)) * 0.25 + 0.5;
             px.push((v * 255.0) as u8);
             px.push(((1.0 - v) * 200.0 + 30.0) as u8);
-            px.push(((v * 3.0).sin().abs() * 255.0) as u8);
+            px.push((sine.sin(v * 3.0).abs() * 255.0) as u8);
         }
     }
     Ok(Frame::rgb8(w, h, px)?)
@@ -70,9 +90,10 @@ fn main() {
     view.set_title("qworker: a live stream in a QWidget");
 
     let worker = qworker::generator(|cx: &mut Context<Frame>| -> Result<(), BoxError> {
+        let sine = Sine::new();
         let mut i: u64 = 0;
         loop {
-            cx.yield_(pattern(480, 320, i as f32 * 0.05)?)?;
+            cx.yield_(pattern(&sine, 480, 320, i as f32 * 0.05)?)?;
             i += 1;
             cx.progress(i, 0)?;
         }
