@@ -27,4 +27,15 @@ fn main() {
     println!("cargo::rerun-if-changed=cpp/glue.h");
     println!("cargo::rerun-if-changed=cpp/frames.h");
     println!("cargo::rerun-if-changed=cpp/imageview.h");
+    // The public C++ header, exported as <qworker/qworker.h> for C++ hosts (docs/cpp.md).
+    println!("cargo::rerun-if-changed=cpp/qworker.h");
+    // A CMake host builds with these set (examples/cpp_host/CMakeLists.txt); re-export when
+    // they change, e.g. after the export directory moved.
+    for var in [
+        "CXX_QT_EXPORT_DIR",
+        "CXX_QT_EXPORT_CRATE_qworker",
+        "CXX_QT_QT_MODULES",
+    ] {
+        println!("cargo::rerun-if-env-changed={var}");
+    }
 }

@@ -107,16 +107,28 @@ pub(crate) mod ffi {
         #[cxx_name = "nameChanged"]
         fn name_changed(self: Pin<&mut QWorker>);
 
+        // C++ names in Qt style (isRunning(), setTask(...)); Rust and QML names unchanged.
+        #[cxx_name = "isRunning"]
         fn is_running(self: &QWorker) -> bool;
+        #[cxx_name = "isPaused"]
         fn is_paused(self: &QWorker) -> bool;
+        #[cxx_name = "state"]
         fn state_name(self: &QWorker) -> QString;
+        #[cxx_name = "isAbortRequested"]
         fn is_abort_requested(self: &QWorker) -> bool;
+        #[cxx_name = "progress"]
         fn progress_done(self: &QWorker) -> f64;
+        #[cxx_name = "progressTotal"]
         fn progress_total_value(self: &QWorker) -> f64;
+        #[cxx_name = "name"]
         fn name_value(self: &QWorker) -> QString;
+        #[cxx_name = "kind"]
         fn kind_name(self: &QWorker) -> QString;
+        #[cxx_name = "setTask"]
         fn set_task(self: Pin<&mut QWorker>, task: QString);
+        #[cxx_name = "setArgs"]
         fn set_args(self: Pin<&mut QWorker>, args: QList_QVariant);
+        #[cxx_name = "setPolicy"]
         fn set_policy(self: Pin<&mut QWorker>, policy: QString);
 
         /// Starts the worker. A second call is refused with a warning.
