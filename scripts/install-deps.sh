@@ -2,7 +2,8 @@
 # Installs the system packages qworker needs (Qt 6 from Debian/Ubuntu, Xvfb, cmake, g++).
 # Idempotent: does nothing when everything is present. Non-interactive.
 #   scripts/install-deps.sh          # build + tests + viewer
-#   scripts/install-deps.sh --bench  # also what the C++ baselines need (same list today)
+#   scripts/install-deps.sh --bench  # also what scripts/bench.py needs (python3; the C++
+#                                    # baselines need only cmake, g++ and Qt, listed already)
 set -euo pipefail
 
 PACKAGES=(
@@ -14,6 +15,11 @@ PACKAGES=(
   qml6-module-qtquick-controls qml6-module-qtquick-templates qml6-module-qtquick-layouts
   xvfb xauth lld
 )
+for arg in "$@"; do
+  case "$arg" in
+    --bench) PACKAGES+=(python3) ;;
+  esac
+done
 
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then
