@@ -35,10 +35,14 @@ pub use crate::qt::app::{
     set_quit_timeout,
 };
 pub use crate::qt::driver::{Kind, StartError};
+pub use crate::qt::frame::{Frame, FrameError, FrameFormat, save_image};
+pub use crate::qt::frameview::FrameView;
 pub use crate::qt::qobject::QWorker;
 pub use crate::qt::registry::{FromArgs, register_function, register_generator, registered_tasks};
+pub use crate::qt::scene::SceneObject;
 pub use crate::qt::testing;
 pub use crate::qt::variant::{ConvertError, FromVariant, ToVariant};
+pub use crate::qt::widgets;
 pub use crate::qt::worker::{
     FunctionWorker, GeneratorWorker, WorkerBase, from_iter, from_work, function,
     function_with_context, generator,

@@ -3,9 +3,13 @@
 
 pub mod app;
 pub mod driver;
+pub mod frame;
+pub mod frameview;
 pub(crate) mod hub;
 pub mod qobject;
 pub mod registry;
+pub mod scene;
 pub mod testing;
 pub mod variant;
+pub mod widgets;
 pub mod worker;
