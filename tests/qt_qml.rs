@@ -424,5 +424,45 @@ fn main() {
         drop(engine);
     });
 
+    h.case("the_readme_examples_are_the_tested_code", || {
+        let root = env!("CARGO_MANIFEST_DIR");
+        let readme = std::fs::read_to_string(format!("{root}/README.md")).expect("README.md");
+        // The Rust snippet is examples/readme.rs's marked block, word for word.
+        let block = |text: &str, fence: &str| -> String {
+            let start = text.find(fence).unwrap_or_else(|| panic!("no {fence} block")) + fence.len();
+            let end = start + text[start..].find("```").unwrap();
+            text[start..end].to_string()
+        };
+        let rust = block(&readme, "```rust\n");
+        let example = std::fs::read_to_string(format!("{root}/examples/readme.rs")).unwrap();
+        let a = example.find("// README snippet begins\n").unwrap() + "// README snippet begins\n".len();
+        let b = example.find("    // README snippet ends").unwrap();
+        let dedented: String = example[a..b]
+            .lines()
+            .map(|l| l.strip_prefix("    ").unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert_eq!(rust.trim_end(), dedented.trim_end(), "README's Rust example drifted from examples/readme.rs");
+        // The QML snippet runs as written (task "count" is registered above).
+        let qml = block(&readme, "```qml\n");
+        let probe = qml.replacen(
+            "task: \"count\";",
+            "onReturned: (v) => console.log(\"T returned \" + v + \" \" + label.text)\n        task: \"count\";",
+            1,
+        );
+        assert_ne!(probe, qml, "the README's Worker declares task \"count\"");
+        let capture = MessageCapture::start();
+        let mut engine = QQmlApplicationEngine::new();
+        engine
+            .pin_mut()
+            .load_data(&QByteArray::from(probe.as_str()), &QUrl::from("qrc:/test/readme.qml"));
+        let mut log = vec![];
+        wait_for(&capture, &mut log, "returned");
+        assert!(log.iter().any(|l| l == "returned counted 100 99"), "{log:?}");
+        let errors: Vec<_> = log.iter().filter(|l| l.starts_with("warning") || l.starts_with("critical")).collect();
+        assert!(errors.is_empty(), "the README's QML runs without errors: {errors:?}");
+        drop(engine);
+    });
+
     h.finish();
 }
