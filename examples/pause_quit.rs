@@ -77,8 +77,24 @@ fn main() {
         wait_until(forever, || resumed_at.get().is_some());
         resume_us.push((resumed_at.get().unwrap() - t0).as_secs_f64() * 1e6);
     }
+    // The same, right after the worker parked (no long sleep before the resume).
+    let mut short_us = vec![];
+    for _ in 0..20 {
+        w.pause();
+        wait_until(forever, || w.is_paused());
+        resumed_at.set(None);
+        let t0 = Instant::now();
+        w.resume();
+        wait_until(forever, || resumed_at.get().is_some());
+        short_us.push((resumed_at.get().unwrap() - t0).as_secs_f64() * 1e6);
+    }
     w.quit();
     wait_until(forever, || w.is_finished());
+    println!(
+        "resume() -> resumed handled, short pause: median {:.0} µs, max {:.0} µs (20 runs)",
+        percentile(&mut short_us.clone(), 0.5),
+        short_us.iter().cloned().fold(0.0, f64::max)
+    );
     println!(
         "paused 1 s, worker thread on-CPU: {} ns (3 runs)",
         paused_cpu
@@ -88,7 +104,7 @@ fn main() {
             .join(", ")
     );
     println!(
-        "resume() -> resumed handled: median {:.0} µs, max {:.0} µs",
+        "resume() -> resumed handled, after 1 s paused: median {:.0} µs, max {:.0} µs",
         percentile(&mut resume_us.clone(), 0.5),
         resume_us.iter().cloned().fold(0.0, f64::max)
     );
