@@ -151,15 +151,7 @@ where
     R: ToVariant + Send + 'static,
     E: Display + Send + 'static,
 {
-    let body = Arc::new(body);
-    let task = name.to_string();
-    insert(
-        name,
-        Arc::new(move |args| {
-            let body = body.clone();
-            maker(&task, args, Kind::Generator, move |a, cx| body(a, cx))
-        }),
-    );
+    register(name, Kind::Generator, body);
 }
 
 /// Registers a function task (runs once; `cx.check()` lets `quit()` stop it).
@@ -178,15 +170,26 @@ where
     R: ToVariant + Send + 'static,
     E: Display + Send + 'static,
 {
+    register(name, Kind::Function, body);
+}
+
+/// Registers `body` under `name`: each start converts the arguments and builds a driver.
+fn register<A, Y, S, R, E, F>(name: &str, kind: Kind, body: F)
+where
+    A: FromArgs,
+    F: Fn(A, &mut Context<Y, S>) -> Result<R, E> + Send + Sync + 'static,
+    Y: ToVariant + Send + 'static,
+    S: FromVariant + Send + 'static,
+    R: ToVariant + Send + 'static,
+    E: Display + Send + 'static,
+{
     let body = Arc::new(body);
     let task = name.to_string();
     insert(
         name,
         Arc::new(move |args| {
             let body = body.clone();
-            maker(&task, args, Kind::Function, move |a, cx: &mut Context| {
-                body(a, cx)
-            })
+            maker(&task, args, kind, move |a, cx| body(a, cx))
         }),
     );
 }
