@@ -85,7 +85,7 @@ impl Policy {
 
 /// Called by a mailbox when it goes from "nothing to deliver" to "something to deliver".
 /// Implementations post one drain request to the receiving thread (the Qt layer uses the
-/// QObject's event loop). Must not call back into the mailbox.
+/// GUI thread's event loop). Must not call back into the mailbox.
 pub trait Waker: Send + Sync + 'static {
     /// Request one drain on the receiving thread.
     fn wake(&self);
