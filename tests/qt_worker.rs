@@ -111,8 +111,10 @@ fn gen_n(n: u32) -> qworker::GeneratorWorker<u32, &'static str> {
     )
 }
 
+type Endless = qworker::GeneratorWorker<i64, (), BoxError, i64>;
+
 /// Yields 0, 1, 2, ... forever; records what `yield_` handed back.
-fn endless(got: Arc<Mutex<Vec<Option<i64>>>>) -> qworker::GeneratorWorker<i64, (), BoxError, i64> {
+fn endless(got: Arc<Mutex<Vec<Option<i64>>>>) -> Endless {
     qworker::generator(move |cx: &mut Context<i64, i64>| -> Result<(), BoxError> {
         let mut i = 0;
         loop {
@@ -121,6 +123,17 @@ fn endless(got: Arc<Mutex<Vec<Option<i64>>>>) -> qworker::GeneratorWorker<i64, (
             i += 1;
         }
     })
+}
+
+/// An endless worker on `pool`, started and running, with the count of values delivered.
+fn running_on(pool: &Pool) -> (Endless, Rc<Cell<usize>>) {
+    let w = endless(Default::default()).pool(pool);
+    let delivered = Rc::new(Cell::new(0));
+    let d = delivered.clone();
+    w.on_yielded(move |_| d.set(d.get() + 1));
+    w.start().unwrap();
+    wait("running", || delivered.get() > 5);
+    (w, delivered)
 }
 
 fn main() {
@@ -726,13 +739,7 @@ fn main() {
         "dropping_a_running_worker_stops_it_and_delivers_nothing_more",
         || {
             let pool = Pool::new("t-drop");
-            let got = Arc::new(Mutex::new(vec![]));
-            let w = endless(got.clone()).pool(&pool);
-            let delivered = Rc::new(Cell::new(0));
-            let d = delivered.clone();
-            w.on_yielded(move |_| d.set(d.get() + 1));
-            w.start().unwrap();
-            wait("running", || delivered.get() > 5);
+            let (w, delivered) = running_on(&pool);
             drop(w);
             let at = delivered.get();
             pool.await_workers(Duration::from_secs(30))
@@ -744,7 +751,6 @@ fn main() {
     );
 
     h.case("dropping_a_worker_inside_its_own_callback_is_safe", || {
-        type Endless = qworker::GeneratorWorker<i64, (), BoxError, i64>;
         let slot: Rc<RefCell<Option<Endless>>> = Default::default();
         let w = endless(Default::default());
         let s = slot.clone();
@@ -805,13 +811,7 @@ fn main() {
         "a_cpp_host_deleting_the_qobject_quits_the_work_and_the_handle_stays_safe",
         || {
             let pool = Pool::new("t-cpp-delete");
-            let got = Arc::new(Mutex::new(vec![]));
-            let w = endless(got.clone()).pool(&pool);
-            let delivered = Rc::new(Cell::new(0));
-            let d = delivered.clone();
-            w.on_yielded(move |_| d.set(d.get() + 1));
-            w.start().unwrap();
-            wait("running", || delivered.get() > 5);
+            let (w, delivered) = running_on(&pool);
             // What `delete worker;` in a C++ host does.
             w.with_qobject(|o| unsafe {
                 drop(cxx::UniquePtr::from_raw(
