@@ -1,32 +1,64 @@
 use cxx_qt_build::{CxxQtBuilder, QmlModule};
 
 fn main() {
-    CxxQtBuilder::new_qml_module(QmlModule::new("QWorker").qml_files([
+    let feature = |name: &str| std::env::var_os(format!("CARGO_FEATURE_{name}")).is_some();
+    let mut builder = CxxQtBuilder::new_qml_module(QmlModule::new("QWorker").qml_files([
         "qml/WorkerProgress.qml",
         "qml/WorkerControls.qml",
         "qml/EventLog.qml",
     ]))
     .qt_module("Gui")
-    .qt_module("Quick")
-    .qt_module("Widgets")
-    .files([
-        "src/qt/qobject.rs",
-        "src/qt/frame.rs",
-        "src/qt/frameview.rs",
-        "src/qt/scene.rs",
-        "src/qt/widgets.rs",
-    ])
-    .include_dir("cpp")
+    // The worker layer (src/qt/), one C++ file per bridge where it needs hand-written C++.
+    // cxx-qt wants a QML module's bridge files in one folder: bridges/ links to them.
+    .files(["bridges/glue.rs", "bridges/hub.rs", "bridges/qobject.rs"])
     .cpp_file("cpp/glue.cpp")
-    .cpp_file("cpp/frames.cpp")
-    .cpp_file("cpp/imageview.cpp")
-    // None: do not export the whole crate as an include root (that makes every build
-    // re-run this script). Headers of ours live in cpp/ and are included as <qworker/...>.
-    .crate_include_root(None)
-    .build();
-    println!("cargo::rerun-if-changed=cpp/glue.h");
-    println!("cargo::rerun-if-changed=cpp/frames.h");
-    println!("cargo::rerun-if-changed=cpp/imageview.h");
+    // The async layer (src/qt/executor.rs): the event loop's timer, the executor's quit hook.
+    .file("bridges/executor.rs")
+    .cpp_file("cpp/executor.cpp")
+    // Qt 6.4: registers the QWorker QML module by hand at start (no bridge of its own).
+    .cpp_file("cpp/qml_module.cpp");
+    if feature("IMAGE") {
+        // Images (src/image/): Frame, and the FrameView Qt Quick item.
+        builder = builder
+            .qt_module("Quick")
+            .files(["bridges/frame.rs", "bridges/frameview.rs"])
+            .cpp_file("cpp/frame.cpp")
+            .cpp_file("cpp/frameview.cpp");
+    }
+    if feature("WIDGETS") {
+        // The ImageView widget and the QApplication of widget programs.
+        builder = builder
+            .qt_module("Widgets")
+            .file("bridges/widgets.rs")
+            .cpp_file("cpp/imageview.cpp");
+    }
+    if feature("TESTING") {
+        // Test helpers and scene scripting (src/testing/).
+        builder = builder
+            .files(["bridges/testing.rs", "bridges/scene.rs"])
+            .cpp_file("cpp/testing.cpp")
+            .cpp_file("cpp/scene.cpp");
+    }
+    builder
+        .include_dir("cpp")
+        // None: do not export the whole crate as an include root (that makes every build
+        // re-run this script). Headers of ours live in cpp/ and are included as <qworker/...>.
+        .crate_include_root(None)
+        .build()
+        // Publishes the headers, Qt modules and initializers to crates that depend on qworker
+        // (`links = "qworker"`): their own bridges can include <qworker/qworker.h>.
+        .export();
+    for header in [
+        "glue.h",
+        "executor.h",
+        "frame.h",
+        "frameview.h",
+        "imageview.h",
+        "scene.h",
+        "testing.h",
+    ] {
+        println!("cargo::rerun-if-changed=cpp/{header}");
+    }
     // The public C++ header, exported as <qworker/qworker.h> for C++ hosts (docs/cpp.md).
     println!("cargo::rerun-if-changed=cpp/qworker.h");
     // A CMake host builds with these set (examples/cpp_host/CMakeLists.txt); re-export when

@@ -1,6 +1,6 @@
-// qworker's hand-written C++: what cxx-qt cannot generate. Logging through Qt's message
-// handler, the signal-connection probe, thread and ownership helpers, the aboutToQuit hook,
-// and a message capture for tests.
+// qworker's hand-written C++ for the worker layer (serves src/qt/glue.rs): what cxx-qt cannot
+// generate. Logging through Qt's message handler, the signal-connection probe, thread and
+// ownership helpers, the aboutToQuit hook.
 #pragma once
 
 #include <QtCore/QObject>
@@ -28,12 +28,8 @@ void exit_application(int code);
 // Connects QCoreApplication::aboutToQuit to `callback`, once per application object.
 void connect_about_to_quit(rust::Fn<void()> callback);
 
-// Processes events for up to `max_ms`, sleeping while there are none (tests, examples).
-void process_events_for(int max_ms);
-
-// Message capture: records every Qt message (and still forwards it) until capture_end().
-void capture_begin();
-void capture_end();
-rust::Vec<rust::String> capture_take();
+// Defined in qml_module.cpp, does nothing. Every QWorker's Rust side calls it, so the linker
+// keeps qml_module.cpp (and its startup function) wherever the QWorker QML type is linked.
+void qml_module_anchor();
 
 } // namespace qworker::glue

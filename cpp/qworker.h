@@ -8,7 +8,7 @@
 // paused, resumed, aborted, finished, progressChanged(double, double); setTask, setArgs,
 // setPolicy before start(); start, pause, resume, togglePause, quit, send(QVariant).
 // Create it on the GUI thread; its signals arrive there, from Qt's event loop.
-#include "qworker/src/qt/qobject.cxxqt.h"
+#include "qworker/bridges/qobject.cxxqt.h"
 
 extern "C" {
 // Registers the tasks QWorker::setTask can name. qworker does not define it: the

@@ -20,7 +20,9 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 
 use cxx_qt_lib::{QGuiApplication, QQmlApplicationEngine};
-use qworker::{BoxError, Context, Frame, Policy, SceneObject, ToVariant};
+use qworker::image::Frame;
+use qworker::testing::SceneObject;
+use qworker::{BoxError, Context, Policy, ToVariant};
 
 static ALIVE: AtomicI64 = AtomicI64::new(0);
 static MAX_ALIVE: AtomicI64 = AtomicI64::new(0);
@@ -162,7 +164,7 @@ fn main() {
         Ok(i)
     })
     .policy(o.policy)
-    .name("producer");
+    .named("producer");
 
     let delivered = Rc::new(Cell::new(0u64));
     {

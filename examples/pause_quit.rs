@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use cxx_qt_lib::QGuiApplication;
 use qworker::testing::{process_events, wait_until};
-use qworker::{BoxError, Context, State};
+use qworker::{BoxError, Context, WorkerState};
 
 /// Nanoseconds the thread `tid` has spent on a CPU.
 fn cpu_ns(tid: &str) -> u64 {
@@ -61,7 +61,7 @@ fn main() {
     let r = resumed_at.clone();
     w.on_resumed(move || r.set(Some(Instant::now())));
     w.start().unwrap();
-    wait_until(forever, || w.state() == State::Running);
+    wait_until(forever, || w.state() == WorkerState::Running);
     let mut paused_cpu = vec![];
     let mut resume_us = vec![];
     for _ in 0..3 {

@@ -58,7 +58,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut props = QMap::<QMapPair_QString_QVariant>::default();
 
     // README snippet begins
-    use qworker::{BoxError, Frame};
+    use qworker::BoxError;
+    use qworker::image::Frame;
 
     // napari's first example: average a large random stack off the GUI thread, then show it.
     let worker = qworker::function(|| -> Result<Frame, BoxError> {

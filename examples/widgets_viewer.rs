@@ -1,5 +1,5 @@
 //! A live stream in a QWidget: a generator worker renders an animated RGB pattern as fast as
-//! it can; `qworker::widgets::ImageView` shows the newest frame (`Policy::Latest`), and the
+//! it can; `qworker::image::ImageView` shows the newest frame (`Policy::Latest`), and the
 //! window title counts frames produced vs shown.
 //!
 //! ```sh
@@ -17,8 +17,9 @@ use std::path::PathBuf;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use qworker::widgets::{Application, ImageView};
-use qworker::{BoxError, Context, Frame, Policy};
+use qworker::image::{Frame, ImageView};
+use qworker::widgets::Application;
+use qworker::{BoxError, Context, Policy};
 
 /// A sine table: a few table lookups per pixel instead of calls into libm.
 struct Sine(Vec<f32>);
@@ -99,7 +100,7 @@ fn main() {
         }
     })
     .policy(Policy::Latest)
-    .name("pattern");
+    .named("pattern");
     view.follow(&worker);
     let produced = Rc::new(Cell::new(0u64));
     {
@@ -129,7 +130,7 @@ fn main() {
     worker.quit();
     qworker::testing::wait_until(Duration::from_secs(5), || worker.is_finished());
     let path = out.join("widgets_viewer.png");
-    let saved = qworker::save_image(&view.grab(), &path);
+    let saved = qworker::image::save_image(&view.grab(), &path);
     println!(
         "widgets_viewer: {:.1} s, frames produced {}, received {}, shown {}; screenshot {}",
         t0.elapsed().as_secs_f64(),

@@ -91,12 +91,18 @@ CASES = [
          runs=10, exit_timing=True),
     Case("W7", "pause 1 s", [q("W7", "pause"), cpp("cpp-qthread", "W7", "pause")]),
     Case("W8", "100k", [q("W8", "100k"), cpp("cpp-pool", "W8", "100k")], timeout=300),
+    Case("W9", "10k await", [q("W9", "await"), q("W9", "callbacks"), cpp("cpp-pool", "W9", "chain")]),
+    Case("W10", "1M stream", [q("W10", "stream-All"), q("W10", "stream-Bounded"),
+                              q("W10", "callback-All")], timeout=300),
 ]
 
 # W4 arms of one system differ by policy; the policy becomes part of the reported variant.
+# W9 and W10 arms differ by how the values are taken (await/stream or callbacks).
 def arm_variant(case, arm):
     if case.workload == "W4" and arm.system.startswith("qworker"):
         return case.variant + ", " + arm.argv[1].split("-", 1)[1]
+    if case.workload in ("W9", "W10") and arm.system.startswith("qworker"):
+        return case.variant + ", " + arm.argv[1]
     return case.variant
 
 
@@ -209,7 +215,7 @@ AB_METRICS = {
     "items_per_s", "cpu_us_per_item", "peak_rss_mb", "lat_p50_us", "lat_p99_us", "sched_p99_us",
     "workers_per_s", "max_os_threads", "cpu_us_per_worker", "fps", "max_backlog",
     "quit_to_aborted_ms", "backlog_at_quit", "quit_to_exit_ms", "ran", "resume_to_resumed_us",
-    "paused_cpu_us", "rss_growth_mb",
+    "paused_cpu_us", "rss_growth_mb", "round_trips_per_s", "cpu_us_per_round_trip",
 }
 
 
@@ -456,6 +462,30 @@ def table(res):
     row("W8", "100k", "workers_per_s", "/s", target="≥ qworker's W3 rate (%s)" % fmt(b, "/s"),
         r=ratio(a, g("W8", "100k", "cpp-pool", "workers_per_s")),
         ok=None if a is None or b is None else a >= b)
+    w9, aw, cb = "10k await", "10k await, await", "10k await, callbacks"
+    a, b, c = (g("W9", aw, "qworker", "round_trips_per_s"), g("W9", cb, "qworker", "round_trips_per_s"),
+               g("W9", w9, "cpp-pool", "round_trips_per_s"))
+    row("W9", w9, "round_trips_per_s", "/s", qv=aw, base="cpp-pool",
+        target="≥ 0.9× on_returned chain; ≥ C++ pool chain", r=ratio(a, b),
+        ok=None if a is None or b is None or c is None else (a >= 0.9 * b and a >= c))
+    row("W9", w9, "round_trips_per_s", "/s", qv=cb, label=cb + " (the chain it is compared with)")
+    for qv in (aw, cb):
+        row("W9", w9, "cpu_us_per_round_trip", "µs", qv=qv,
+            r=ratio(g("W9", qv, "qworker", "cpu_us_per_round_trip"), g("W9", w9, "cpp-pool", "cpu_us_per_round_trip")))
+    w10 = "1M stream"
+    sa, sb, ca = w10 + ", stream-All", w10 + ", stream-Bounded", w10 + ", callback-All"
+    a, b = g("W10", sa, "qworker", "items_per_s"), g("W10", ca, "qworker", "items_per_s")
+    row("W10", w10, "items_per_s", "/s", qv=sa, target="≥ 0.8× on_yielded (All)", r=ratio(a, b),
+        ok=None if a is None or b is None else a >= 0.8 * b)
+    row("W10", w10, "items_per_s", "/s", qv=sb, r=ratio(g("W10", sb, "qworker", "items_per_s"), b))
+    row("W10", w10, "items_per_s", "/s", qv=ca, label=ca + " (the callback it is compared with)")
+    for qv in (sa, sb, ca):
+        row("W10", w10, "cpu_us_per_item", "µs", qv=qv)
+    gr = g("W10", sb, "qworker", "rss_growth_mb", "max")
+    row("W10", w10, "rss_growth_mb", "MB", qv=sb, target="≤ 5 MB over the start (Bounded(1024))",
+        ok=None if gr is None else gr <= 5)
+    for qv in (sa, ca):
+        row("W10", w10, "rss_growth_mb", "MB", qv=qv)
     return "\n".join(lines)
 
 

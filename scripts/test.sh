@@ -12,9 +12,28 @@ export QT_QPA_PLATFORM="${QT_QPA_PLATFORM:-offscreen}"
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp/runtime-$(id -u)}"
 mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
 
+step() { echo "== scripts/test.sh: $1 ($(date +%T))"; }
+
+step "cargo test"
 cargo test --no-fail-fast
+# loom models of the mailbox, control block and hub ready list (a feature: only qworker rebuilds).
+cargo test --lib --features loom loom_models
+# A downstream app crate with its own cxx-qt bridge and QML module (examples/downstream).
+step "downstream app self-test"
+cargo run -p qworker-downstream
+# 60 s of random starts, pauses, sends, quits and drops on a real event loop (debug build).
+step "soak, 60 s"
+cargo run --example soak -- --seconds 60
+# default-features = false: no Qt Quick, no Qt Widgets linked (examples/lean).
+step "lean app: linked libraries and run"
+scripts/check-lean.sh
 # A plain C++ CMake application using qworker (examples/cpp_host): builds and runs its self-test.
+step "C++ host"
 scripts/test-cpp-host.sh
+# The package builds from what it ships (cargo package verifies by building it).
+step "cargo package"
+cargo package -p qworker-macros -p qworker --allow-dirty
+step "fmt, clippy"
 cargo fmt --check
-cargo clippy --all-targets -- -D warnings
+cargo clippy --workspace --all-targets -- -D warnings
 echo "scripts/test.sh: all tests and lints passed"

@@ -6,102 +6,128 @@ mod common;
 
 extern crate qworker;
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::mem::ManuallyDrop;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use common::Harness;
 use cxx_qt_lib::QGuiApplication;
 use qworker::testing::MessageCapture;
 use qworker::{BoxError, Context, Pool};
 
+thread_local! {
+    /// The application `main` creates; the cases run its real `exec()` loop. Never dropped
+    /// (as when it was a local of `main`, which ends in `process::exit`).
+    static APP: RefCell<ManuallyDrop<cxx::UniquePtr<QGuiApplication>>> =
+        RefCell::new(ManuallyDrop::new(cxx::UniquePtr::null()));
+}
+
+/// `QGuiApplication::exec()` on the application `main` created: runs the event loop until
+/// something exits it; returns the exit code.
+fn exec() -> i32 {
+    APP.with_borrow_mut(|app| {
+        (**app)
+            .as_mut()
+            .expect("main creates the application")
+            .exec()
+    })
+}
+
 fn main() {
     common::headless();
     cxx_qt::init_crate!(qworker);
-    let mut app = QGuiApplication::new();
-    let mut h = Harness::new();
+    APP.set(ManuallyDrop::new(QGuiApplication::new()));
+    common::run(&[
+        (
+            "app_quit_asks_running_workers_to_quit_and_waits",
+            app_quit_asks_running_workers_to_quit_and_waits,
+        ),
+        (
+            "a_worker_that_does_not_stop_is_reported_by_name_on_quit",
+            a_worker_that_does_not_stop_is_reported_by_name_on_quit,
+        ),
+        (
+            "quit_right_after_a_finished_signal",
+            quit_right_after_a_finished_signal,
+        ),
+    ]);
+}
 
-    h.case("app_quit_asks_running_workers_to_quit_and_waits", || {
-        let ran = Arc::new(AtomicUsize::new(0));
-        let workers: Vec<_> = (0..100)
-            .map(|i| {
-                let ran = ran.clone();
-                let w = qworker::generator(move |cx: &mut Context<u32>| -> Result<(), BoxError> {
-                    ran.fetch_add(1, Ordering::SeqCst);
-                    for k in 0.. {
-                        cx.yield_(k)?;
-                        std::thread::sleep(Duration::from_millis(1));
-                    }
-                    Ok(())
-                })
-                .name(&format!("w{i}"));
-                w.start().unwrap();
-                w
-            })
-            .collect();
-        // Quit once every worker has delivered a few values.
-        let delivered = Rc::new(Cell::new(0usize));
-        for w in &workers {
-            let d = delivered.clone();
-            w.on_yielded(move |_| {
-                d.set(d.get() + 1);
-                if d.get() == 1000 {
-                    qworker::exit_application(0);
-                }
-            });
-        }
-        let t0 = Instant::now();
-        let rc = app.as_mut().unwrap().exec();
-        assert_eq!(rc, 0);
-        assert_eq!(ran.load(Ordering::SeqCst), 100, "all 100 ran at once");
-        assert!(workers.iter().all(|w| w.is_abort_requested()));
-        assert_eq!(Pool::global().live_workers(), 0, "awaited at aboutToQuit");
-        println!("  (exec returned {:.1?} after start)", t0.elapsed());
-    });
-
-    h.case(
-        "a_worker_that_does_not_stop_is_reported_by_name_on_quit",
-        || {
-            qworker::set_quit_timeout(Duration::from_millis(200));
-            let capture = MessageCapture::start();
-            let release = Arc::new(AtomicBool::new(false));
-            let r = release.clone();
-            let stubborn = qworker::function(move || -> Result<(), BoxError> {
-                while !r.load(Ordering::SeqCst) {
+fn app_quit_asks_running_workers_to_quit_and_waits() {
+    let ran = Arc::new(AtomicUsize::new(0));
+    let workers: Vec<_> = (0..100)
+        .map(|i| {
+            let ran = ran.clone();
+            let w = qworker::generator(move |cx: &mut Context<u32>| -> Result<(), BoxError> {
+                ran.fetch_add(1, Ordering::SeqCst);
+                for k in 0.. {
+                    cx.yield_(k)?;
                     std::thread::sleep(Duration::from_millis(1));
                 }
                 Ok(())
             })
-            .name("stubborn-loader");
-            stubborn.on_started(|| qworker::exit_application(0));
-            stubborn.start().unwrap();
-            let rc = app.as_mut().unwrap().exec();
-            assert_eq!(rc, 0);
-            let msgs = capture.take();
-            assert!(
-                msgs.iter()
-                    .any(|m| m.contains("did not stop in time") && m.contains("stubborn-loader")),
-                "{msgs:?}"
-            );
-            release.store(true, Ordering::SeqCst);
-            qworker::await_workers(Duration::from_secs(30)).unwrap();
-            qworker::set_quit_timeout(Duration::from_secs(5));
-        },
+            .named(&format!("w{i}"));
+            w.start().unwrap();
+            w
+        })
+        .collect();
+    // Quit once every worker has delivered a few values.
+    let delivered = Rc::new(Cell::new(0usize));
+    for w in &workers {
+        let d = delivered.clone();
+        w.on_yielded(move |_| {
+            d.set(d.get() + 1);
+            if d.get() == 1000 {
+                qworker::exit_application(0);
+            }
+        });
+    }
+    let t0 = Instant::now();
+    let rc = exec();
+    assert_eq!(rc, 0);
+    assert_eq!(ran.load(Ordering::SeqCst), 100, "all 100 ran at once");
+    assert!(workers.iter().all(|w| w.is_abort_requested()));
+    assert_eq!(Pool::global().live_workers(), 0, "awaited at aboutToQuit");
+    println!("  (exec returned {:.1?} after start)", t0.elapsed());
+}
+
+fn a_worker_that_does_not_stop_is_reported_by_name_on_quit() {
+    qworker::set_quit_timeout(Duration::from_millis(200));
+    let capture = MessageCapture::start();
+    let release = Arc::new(AtomicBool::new(false));
+    let r = release.clone();
+    let stubborn = qworker::function(move || -> Result<(), BoxError> {
+        while !r.load(Ordering::SeqCst) {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        Ok(())
+    })
+    .named("stubborn-loader");
+    stubborn.on_started(|| qworker::exit_application(0));
+    stubborn.start().unwrap();
+    let rc = exec();
+    assert_eq!(rc, 0);
+    let msgs = capture.take();
+    assert!(
+        msgs.iter()
+            .any(|m| m.contains("did not stop in time") && m.contains("stubborn-loader")),
+        "{msgs:?}"
     );
+    release.store(true, Ordering::SeqCst);
+    qworker::await_workers(Duration::from_secs(30)).unwrap();
+    qworker::set_quit_timeout(Duration::from_secs(5));
+}
 
-    h.case("quit_right_after_a_finished_signal", || {
-        let w = qworker::from_iter(0..10u32);
-        w.on_finished(|| qworker::exit_application(0));
-        w.start().unwrap();
-        let rc = app.as_mut().unwrap().exec();
-        assert_eq!(rc, 0);
-        assert!(w.is_finished());
-        // Leave the process right after, with workers' QObjects still alive: exit code 0 is
-        // checked by the test runner.
-        std::mem::forget(w);
-    });
-
-    h.finish();
+fn quit_right_after_a_finished_signal() {
+    let w = qworker::from_iter(0..10u32);
+    w.on_finished(|| qworker::exit_application(0));
+    w.start().unwrap();
+    let rc = exec();
+    assert_eq!(rc, 0);
+    assert!(w.is_finished());
+    // Leave the process right after, with workers' QObjects still alive: exit code 0 is
+    // checked by the test runner.
+    std::mem::forget(w);
 }

@@ -13,15 +13,17 @@ mod common;
 
 extern crate qworker;
 
+use std::cell::Cell;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use common::{Harness, wait};
+use common::wait;
 use cxx_qt_lib::{
     QGuiApplication, QMap, QMapPair_QString_QVariant, QQmlApplicationEngine, QString, QVariant,
 };
-use qworker::testing::process_events;
-use qworker::{Frame, SceneObject, ToVariant};
+use qworker::ToVariant;
+use qworker::image::Frame;
+use qworker::testing::{SceneObject, process_events};
 use tour::Viewer;
 
 fn shots_dir() -> PathBuf {
@@ -33,7 +35,7 @@ fn shots_dir() -> PathBuf {
 
 fn shot(v: &Viewer, name: &str) -> Frame {
     let image = v.window.grab_image();
-    qworker::save_image(&image, shots_dir().join(format!("{name}.png"))).expect("saved");
+    qworker::image::save_image(&image, shots_dir().join(format!("{name}.png"))).expect("saved");
     Frame::from_qimage(&image).expect("grabbed")
 }
 
@@ -72,6 +74,16 @@ fn count(frame: &Frame, pred: impl Fn([u8; 4]) -> bool) -> usize {
 
 const SEC: Duration = Duration::from_secs(1);
 
+thread_local! {
+    /// The viewer window `main` loads once; every case drives the same one, in turn.
+    static VIEWER: Cell<Option<&'static Viewer>> = const { Cell::new(None) };
+}
+
+/// The viewer `main` loaded.
+fn viewer() -> &'static Viewer {
+    VIEWER.get().expect("main loads the viewer first")
+}
+
 fn main() {
     common::headless();
     if std::env::var_os("QT_QUICK_CONTROLS_STYLE").is_none() {
@@ -91,261 +103,298 @@ fn main() {
         "file:///qworker/examples/viewer/Viewer.qml",
     )
     .expect("the viewer's QML loads");
-    let v = Viewer::new(window).expect("viewer parts");
+    // Kept until the process exits; the last scenario's worker goes with the window.
+    let v: &'static Viewer = Box::leak(Box::new(Viewer::new(window).expect("viewer parts")));
+    VIEWER.set(Some(v));
     process_events(Duration::from_millis(50));
-    let mut h = Harness::new();
+    common::run(&[
+        ("lists_every_scenario", lists_every_scenario),
+        (
+            "average_stack_keeps_the_gui_alive",
+            average_stack_keeps_the_gui_alive,
+        ),
+        (
+            "running_mean_converges_to_mid_grey",
+            running_mean_converges_to_mid_grey,
+        ),
+        (
+            "stop_button_ends_the_endless_stream",
+            stop_button_ends_the_endless_stream,
+        ),
+        ("multiplier_reaches_game_over", multiplier_reaches_game_over),
+        (
+            "errors_go_to_the_handler_and_the_app_lives",
+            errors_go_to_the_handler_and_the_app_lives,
+        ),
+        ("many_workers_run_at_once", many_workers_run_at_once),
+        (
+            "headless_tour_writes_a_png_per_scenario",
+            headless_tour_writes_a_png_per_scenario,
+        ),
+    ]);
+}
 
-    h.case("lists_every_scenario", || {
-        for (name, _) in scenarios::SCENARIOS {
-            assert!(
-                v.window.find(&format!("run_{name}")).is_some(),
-                "no button for {name}"
-            );
-        }
-        let tasks = qworker::registered_tasks();
-        for (name, _) in scenarios::SCENARIOS {
-            assert!(
-                tasks.iter().any(|t| t == name),
-                "task {name} not registered"
-            );
-        }
-    });
+fn lists_every_scenario() {
+    let v = viewer();
+    for (name, _) in scenarios::SCENARIOS {
+        assert!(
+            v.window.find(&format!("run_{name}")).is_some(),
+            "no button for {name}"
+        );
+    }
+    let tasks = qworker::registered_tasks();
+    for (name, _) in scenarios::SCENARIOS {
+        assert!(
+            tasks.iter().any(|t| t == name),
+            "task {name} not registered"
+        );
+    }
+}
 
-    h.case("average_stack_keeps_the_gui_alive", || {
-        // Large enough to take a while on a debug build; the GUI must keep animating.
-        v.run("average_stack", args(&[("depth", 600.0), ("size", 384.0)]))
-            .unwrap();
-        let spinner = v.window.expect("spinner").unwrap();
-        let mut rotations = vec![];
-        let beats0 = v.prop_f64("heartbeat");
-        while v.state() != "finished" {
-            rotations.push(spinner.get::<f64>("rotation").unwrap());
-            process_events(Duration::from_millis(40));
-            assert!(rotations.len() < 3000, "never finished");
-        }
-        let beats = v.prop_f64("heartbeat") - beats0;
-        let distinct = {
-            let mut r = rotations.clone();
-            r.dedup();
-            r.len()
-        };
-        println!(
-            "    {} samples while computing, {distinct} distinct spinner angles, {beats} GUI ticks",
-            rotations.len()
-        );
-        assert!(
-            rotations.len() < 3 || distinct >= rotations.len() / 2,
-            "the animation stalled: {rotations:?}"
-        );
-        assert!(
-            beats >= rotations.len() as f64,
-            "heartbeat stalled: {beats}"
-        );
-        wait("the mean image", || v.shown() >= 1);
-        process_events(Duration::from_millis(50));
-        shot(&v, "average_stack");
-        let img = v.grab_image_middle().unwrap();
-        println!(
-            "    mean grey {:.1}, spread {:.1}",
-            img.mean_gray(),
-            img.gray_stddev()
-        );
-        assert!(
-            (img.mean_gray() - 127.5).abs() < 12.0,
-            "mean {}",
-            img.mean_gray()
-        );
-        assert!(img.gray_stddev() > 10.0, "blank image");
-    });
-
-    h.case("running_mean_converges_to_mid_grey", || {
-        v.run(
-            "running_mean",
-            args(&[("iterations", 2048.0), ("size", 256.0)]),
-        )
+fn average_stack_keeps_the_gui_alive() {
+    let v = viewer();
+    // Large enough to take a while on a debug build; the GUI must keep animating.
+    v.run("average_stack", args(&[("depth", 600.0), ("size", 384.0)]))
         .unwrap();
-        // Pause at once (napari's pause): the worker parks at one of its first yields.
-        current(&v).invoke("pause", &[]).unwrap();
-        wait("paused with a frame shown", || {
-            v.state() == "paused" && v.shown() >= 1
-        });
+    let spinner = v.window.expect("spinner").unwrap();
+    let mut rotations = vec![];
+    let beats0 = v.prop_f64("heartbeat");
+    while v.state() != "finished" {
+        rotations.push(spinner.get::<f64>("rotation").unwrap());
+        process_events(Duration::from_millis(40));
+        assert!(rotations.len() < 3000, "never finished");
+    }
+    let beats = v.prop_f64("heartbeat") - beats0;
+    let distinct = {
+        let mut r = rotations.clone();
+        r.dedup();
+        r.len()
+    };
+    println!(
+        "    {} samples while computing, {distinct} distinct spinner angles, {beats} GUI ticks",
+        rotations.len()
+    );
+    assert!(
+        rotations.len() < 3 || distinct >= rotations.len() / 2,
+        "the animation stalled: {rotations:?}"
+    );
+    assert!(
+        beats >= rotations.len() as f64,
+        "heartbeat stalled: {beats}"
+    );
+    wait("the mean image", || v.shown() >= 1);
+    process_events(Duration::from_millis(50));
+    shot(v, "average_stack");
+    let img = v.grab_image_middle().unwrap();
+    println!(
+        "    mean grey {:.1}, spread {:.1}",
+        img.mean_gray(),
+        img.gray_stddev()
+    );
+    assert!(
+        (img.mean_gray() - 127.5).abs() < 12.0,
+        "mean {}",
+        img.mean_gray()
+    );
+    assert!(img.gray_stddev() > 10.0, "blank image");
+}
+
+fn running_mean_converges_to_mid_grey() {
+    let v = viewer();
+    v.run(
+        "running_mean",
+        args(&[("iterations", 2048.0), ("size", 256.0)]),
+    )
+    .unwrap();
+    // Pause at once (napari's pause): the worker parks at one of its first yields.
+    current(v).invoke("pause", &[]).unwrap();
+    wait("paused with a frame shown", || {
+        v.state() == "paused" && v.shown() >= 1
+    });
+    process_events(Duration::from_millis(50));
+    shot(v, "running_mean_early");
+    let early = v.grab_image_middle().unwrap();
+    assert!(
+        v.window
+            .expect("pauseButton")
+            .unwrap()
+            .get::<String>("text")
+            .unwrap()
+            == "Resume"
+    );
+    v.click("pauseButton").unwrap(); // Resume
+    // Pause again half-way with the button, as a user would, and look.
+    wait("half-way", || {
+        v.prop_f64("produced") >= 64.0 || v.state() == "finished"
+    });
+    if v.state() != "finished" {
+        v.click("pauseButton").unwrap();
+        wait("paused half-way", || v.state() == "paused");
         process_events(Duration::from_millis(50));
-        shot(&v, "running_mean_early");
-        let early = v.grab_image_middle().unwrap();
-        assert!(
-            v.window.expect("pauseButton").unwrap().get::<String>("text").unwrap() == "Resume"
-        );
-        v.click("pauseButton").unwrap(); // Resume
-        // Pause again half-way with the button, as a user would, and look.
-        wait("half-way", || v.prop_f64("produced") >= 64.0 || v.state() == "finished");
-        if v.state() != "finished" {
-            v.click("pauseButton").unwrap();
-            wait("paused half-way", || v.state() == "paused");
-            process_events(Duration::from_millis(50));
-            shot(&v, "running_mean_half");
-            v.click("pauseButton").unwrap();
+        shot(v, "running_mean_half");
+        v.click("pauseButton").unwrap();
+    }
+    v.wait_finished(tour::LIMIT).unwrap();
+    wait("all frames delivered", || v.received() >= 1);
+    process_events(Duration::from_millis(80));
+    shot(v, "running_mean");
+    let late = v.grab_image_middle().unwrap();
+    println!(
+        "    early: grey {:.1} spread {:.1}; late: grey {:.1} spread {:.1}; produced {} received {} shown {}",
+        early.mean_gray(),
+        early.gray_stddev(),
+        late.mean_gray(),
+        late.gray_stddev(),
+        v.prop_f64("produced"),
+        v.received(),
+        v.shown()
+    );
+    assert!((late.mean_gray() - 127.5).abs() < 8.0, "not mid-grey");
+    assert!(late.gray_stddev() > 3.0, "blank");
+    assert!(
+        late.gray_stddev() < early.gray_stddev() * 0.6,
+        "did not converge"
+    );
+    assert_eq!(v.prop_f64("produced"), 128.0, "progress total = yields");
+    assert!(v.shown() as f64 <= v.prop_f64("produced"));
+}
+
+fn stop_button_ends_the_endless_stream() {
+    let v = viewer();
+    v.run("endless", args(&[("size", 256.0)])).unwrap();
+    wait("frames streaming", || {
+        v.shown() >= 5 && v.prop_f64("produced") >= 30.0
+    });
+    assert_eq!(v.state(), "running");
+    let stop = v.window.expect("stopButton").unwrap();
+    assert_eq!(stop.get::<String>("text").unwrap(), "STOP!");
+    shot(v, "endless_streaming");
+    v.click("stopButton").unwrap();
+    v.wait_finished(10 * SEC).unwrap();
+    let received = v.received();
+    let produced = v.prop_f64("produced");
+    process_events(Duration::from_millis(300));
+    assert_eq!(v.received(), received, "frames arrived after STOP");
+    assert!(produced >= received as f64 && received >= v.shown());
+    let shot = shot(v, "endless_stopped");
+    let img = v.grab_image_middle().unwrap();
+    println!(
+        "    produced {produced}, received {received}, shown {}; grey {:.1} spread {:.1}",
+        v.shown(),
+        img.mean_gray(),
+        img.gray_stddev()
+    );
+    assert!(img.gray_stddev() > 10.0, "blank image");
+    assert!(shot.gray_stddev() > 5.0);
+    assert!(!stop.get::<bool>("enabled").unwrap(), "STOP still enabled");
+}
+
+fn multiplier_reaches_game_over() {
+    let v = viewer();
+    v.run("multiplier", None).unwrap();
+    let big = v.window.expect("bigLabel").unwrap();
+    wait("paused at 1", || {
+        v.state() == "paused" && v.prop_f64("total") == 1.0
+    });
+    v.type_enter("factorField", "4").unwrap();
+    wait("paused at 4", || {
+        v.state() == "paused" && v.prop_f64("total") == 4.0
+    });
+    assert_eq!(big.get::<String>("text").unwrap(), "total = 4");
+    shot(v, "multiplier_running");
+    v.type_enter("factorField", "2.5").unwrap();
+    wait("paused at 10", || {
+        v.state() == "paused" && v.prop_f64("total") == 10.0
+    });
+    v.type_enter("factorField", "0").unwrap();
+    v.wait_finished(10 * SEC).unwrap();
+    assert_eq!(v.text("resultText"), "Game Over!");
+    assert_eq!(big.get::<String>("text").unwrap(), "Game Over!");
+    let field = v.window.expect("factorField").unwrap();
+    assert!(
+        !field.get::<bool>("enabled").unwrap(),
+        "field still enabled"
+    );
+    let frame = shot(v, "multiplier");
+    // The big label is drawn: many bright pixels in the image area.
+    let area = v.grab_view().unwrap();
+    let bright = count(&area, |p| p[0] > 200 && p[1] > 200 && p[2] > 200);
+    assert!(bright > 500, "no text drawn ({bright} bright pixels)");
+    assert!(frame.gray_stddev() > 5.0);
+}
+
+fn errors_go_to_the_handler_and_the_app_lives() {
+    let v = viewer();
+    v.run("error", None).unwrap();
+    v.wait_finished(30 * SEC).unwrap();
+    let err = v.text("errorText");
+    assert!(err.contains("ValueError"), "{err:?}");
+    let beats = v.prop_f64("heartbeat");
+    wait("the GUI keeps ticking", || {
+        v.prop_f64("heartbeat") > beats + 3.0
+    });
+    let frame = shot(v, "error");
+    let red = count(&frame, |p| p[0] > 200 && p[1] < 140 && p[2] < 140);
+    assert!(red > 300, "the error is not shown in red ({red} pixels)");
+    // And the next scenario still runs.
+    v.run("multiplier", None).unwrap();
+    wait("next scenario runs", || v.state() == "paused");
+    current(v).invoke("quit", &[]).unwrap();
+    v.wait_finished(10 * SEC).unwrap();
+}
+
+fn many_workers_run_at_once() {
+    let v = viewer();
+    v.run("many_workers", args(&[("workers", 50.0), ("steps", 15.0)]))
+        .unwrap();
+    let mut peak = 0.0f64;
+    let mut running_shot = false;
+    wait("all finished", || {
+        let live = v.prop_f64("liveCount");
+        peak = peak.max(live);
+        if !running_shot && live >= 50.0 && v.shown() >= 2 {
+            shot(v, "many_workers_running");
+            running_shot = true;
         }
-        v.wait_finished(tour::LIMIT).unwrap();
-        wait("all frames delivered", || v.received() >= 1);
-        process_events(Duration::from_millis(80));
-        shot(&v, "running_mean");
-        let late = v.grab_image_middle().unwrap();
-        println!(
-            "    early: grey {:.1} spread {:.1}; late: grey {:.1} spread {:.1}; produced {} received {} shown {}",
-            early.mean_gray(),
-            early.gray_stddev(),
-            late.mean_gray(),
-            late.gray_stddev(),
-            v.prop_f64("produced"),
-            v.received(),
-            v.shown()
-        );
-        assert!((late.mean_gray() - 127.5).abs() < 8.0, "not mid-grey");
-        assert!(late.gray_stddev() > 3.0, "blank");
-        assert!(
-            late.gray_stddev() < early.gray_stddev() * 0.6,
-            "did not converge"
-        );
-        assert_eq!(v.prop_f64("produced"), 128.0, "progress total = yields");
-        assert!(v.shown() as f64 <= v.prop_f64("produced"));
+        v.state() == "finished"
     });
+    let result = v.text("resultText");
+    println!("    peak live count seen by the GUI {peak}; {result}");
+    assert!(
+        peak >= 50.0,
+        "the 50 workers did not run at once: peak {peak}"
+    );
+    assert!(result.starts_with("50 workers finished"), "{result}");
+    assert_eq!(v.prop_f64("liveFinished"), 50.0);
+    process_events(Duration::from_millis(80));
+    shot(v, "many_workers");
+    let area = v.grab_view().unwrap();
+    let green = count(&area, |p| p[1] > 170 && p[0] < 120 && p[2] < 160);
+    assert!(
+        green > 5000,
+        "no finished bars drawn ({green} green pixels)"
+    );
+}
 
-    h.case("stop_button_ends_the_endless_stream", || {
-        v.run("endless", args(&[("size", 256.0)])).unwrap();
-        wait("frames streaming", || {
-            v.shown() >= 5 && v.prop_f64("produced") >= 30.0
-        });
-        assert_eq!(v.state(), "running");
-        let stop = v.window.expect("stopButton").unwrap();
-        assert_eq!(stop.get::<String>("text").unwrap(), "STOP!");
-        shot(&v, "endless_streaming");
-        v.click("stopButton").unwrap();
-        v.wait_finished(10 * SEC).unwrap();
-        let received = v.received();
-        let produced = v.prop_f64("produced");
-        process_events(Duration::from_millis(300));
-        assert_eq!(v.received(), received, "frames arrived after STOP");
-        assert!(produced >= received as f64 && received >= v.shown());
-        let shot = shot(&v, "endless_stopped");
-        let img = v.grab_image_middle().unwrap();
-        println!(
-            "    produced {produced}, received {received}, shown {}; grey {:.1} spread {:.1}",
-            v.shown(),
-            img.mean_gray(),
-            img.gray_stddev()
-        );
-        assert!(img.gray_stddev() > 10.0, "blank image");
-        assert!(shot.gray_stddev() > 5.0);
-        assert!(!stop.get::<bool>("enabled").unwrap(), "STOP still enabled");
-    });
-
-    h.case("multiplier_reaches_game_over", || {
-        v.run("multiplier", None).unwrap();
-        let big = v.window.expect("bigLabel").unwrap();
-        wait("paused at 1", || {
-            v.state() == "paused" && v.prop_f64("total") == 1.0
-        });
-        v.type_enter("factorField", "4").unwrap();
-        wait("paused at 4", || {
-            v.state() == "paused" && v.prop_f64("total") == 4.0
-        });
-        assert_eq!(big.get::<String>("text").unwrap(), "total = 4");
-        shot(&v, "multiplier_running");
-        v.type_enter("factorField", "2.5").unwrap();
-        wait("paused at 10", || {
-            v.state() == "paused" && v.prop_f64("total") == 10.0
-        });
-        v.type_enter("factorField", "0").unwrap();
-        v.wait_finished(10 * SEC).unwrap();
-        assert_eq!(v.text("resultText"), "Game Over!");
-        assert_eq!(big.get::<String>("text").unwrap(), "Game Over!");
-        let field = v.window.expect("factorField").unwrap();
-        assert!(
-            !field.get::<bool>("enabled").unwrap(),
-            "field still enabled"
-        );
-        let frame = shot(&v, "multiplier");
-        // The big label is drawn: many bright pixels in the image area.
-        let area = v.grab_view().unwrap();
-        let bright = count(&area, |p| p[0] > 200 && p[1] > 200 && p[2] > 200);
-        assert!(bright > 500, "no text drawn ({bright} bright pixels)");
-        assert!(frame.gray_stddev() > 5.0);
-    });
-
-    h.case("errors_go_to_the_handler_and_the_app_lives", || {
-        v.run("error", None).unwrap();
-        v.wait_finished(30 * SEC).unwrap();
-        let err = v.text("errorText");
-        assert!(err.contains("ValueError"), "{err:?}");
-        let beats = v.prop_f64("heartbeat");
-        wait("the GUI keeps ticking", || {
-            v.prop_f64("heartbeat") > beats + 3.0
-        });
-        let frame = shot(&v, "error");
-        let red = count(&frame, |p| p[0] > 200 && p[1] < 140 && p[2] < 140);
-        assert!(red > 300, "the error is not shown in red ({red} pixels)");
-        // And the next scenario still runs.
-        v.run("multiplier", None).unwrap();
-        wait("next scenario runs", || v.state() == "paused");
-        current(&v).invoke("quit", &[]).unwrap();
-        v.wait_finished(10 * SEC).unwrap();
-    });
-
-    h.case("many_workers_run_at_once", || {
-        v.run("many_workers", args(&[("workers", 50.0), ("steps", 15.0)]))
-            .unwrap();
-        let mut peak = 0.0f64;
-        let mut running_shot = false;
-        wait("all finished", || {
-            let live = v.prop_f64("liveCount");
-            peak = peak.max(live);
-            if !running_shot && live >= 50.0 && v.shown() >= 2 {
-                shot(&v, "many_workers_running");
-                running_shot = true;
-            }
-            v.state() == "finished"
-        });
-        let result = v.text("resultText");
-        println!("    peak live count seen by the GUI {peak}; {result}");
-        assert!(
-            peak >= 50.0,
-            "the 50 workers did not run at once: peak {peak}"
-        );
-        assert!(result.starts_with("50 workers finished"), "{result}");
-        assert_eq!(v.prop_f64("liveFinished"), 50.0);
-        process_events(Duration::from_millis(80));
-        shot(&v, "many_workers");
-        let area = v.grab_view().unwrap();
-        let green = count(&area, |p| p[1] > 170 && p[0] < 120 && p[2] < 160);
-        assert!(
-            green > 5000,
-            "no finished bars drawn ({green} green pixels)"
-        );
-    });
-
-    h.case("headless_tour_writes_a_png_per_scenario", || {
-        let out = shots_dir().join("tour");
-        let _ = std::fs::remove_dir_all(&out);
-        let quick: &[(&str, &[(&str, f64)])] = &[
-            ("average_stack", &[("depth", 64.0), ("size", 128.0)]),
-            ("running_mean", &[("iterations", 256.0), ("size", 128.0)]),
-            ("endless", &[("size", 128.0)]),
-            ("multiplier", &[]),
-            ("error", &[]),
-            ("many_workers", &[("workers", 20.0), ("steps", 5.0)]),
-        ];
-        for (name, a) in quick {
-            let o = tour::tour_one(&v, name, args(a), &out);
-            println!("    {}", o.summary());
-            assert!(o.ok, "{}", o.summary());
-            let png = o.screenshot.expect("a screenshot");
-            let img = cxx_qt_lib::QImage::from_data(&std::fs::read(&png).unwrap(), Some("PNG"))
-                .expect("a PNG");
-            assert_eq!((img.width(), img.height()), (1200, 760));
-        }
-    });
-
-    // The last scenario's worker goes with the window.
-    drop(v);
-    h.finish();
+fn headless_tour_writes_a_png_per_scenario() {
+    let v = viewer();
+    let out = shots_dir().join("tour");
+    let _ = std::fs::remove_dir_all(&out);
+    let quick: &[(&str, &[(&str, f64)])] = &[
+        ("average_stack", &[("depth", 64.0), ("size", 128.0)]),
+        ("running_mean", &[("iterations", 256.0), ("size", 128.0)]),
+        ("endless", &[("size", 128.0)]),
+        ("multiplier", &[]),
+        ("error", &[]),
+        ("many_workers", &[("workers", 20.0), ("steps", 5.0)]),
+    ];
+    for (name, a) in quick {
+        let o = tour::tour_one(v, name, args(a), &out);
+        println!("    {}", o.summary());
+        assert!(o.ok, "{}", o.summary());
+        let png = o.screenshot.expect("a screenshot");
+        let img = cxx_qt_lib::QImage::from_data(&std::fs::read(&png).unwrap(), Some("PNG"))
+            .expect("a PNG");
+        assert_eq!((img.width(), img.height()), (1200, 760));
+    }
 }

@@ -726,6 +726,40 @@ int w8(QGuiApplication& app, const std::string& variant, const std::string& syst
   return 0;
 }
 
+// ---- W9: 10,000 round trips in sequence (a QRunnable chain) ----
+
+int w9(QGuiApplication& app, const std::string& variant, const std::string& system)
+{
+  constexpr int n = 10000;
+  Relay relay;
+  long long sum = 0;
+  int done = 0;
+  double wall = 0, cpu = 0;
+  bench::Stopwatch sw;
+  // Each result, handled on the GUI thread, starts the next QRunnable.
+  QObject::connect(&relay, &Relay::returned, &app, [&](int i) {
+    sum += i;
+    if (++done == n) {
+      wall = sw.wall_s();
+      cpu = sw.cpu_s();
+      app.quit();
+      return;
+    }
+    QThreadPool::globalInstance()->start(new IndexTask(i + 1, &relay));
+  });
+  sw = bench::Stopwatch();
+  QThreadPool::globalInstance()->start(new IndexTask(0, &relay));
+  app.exec();
+  QThreadPool::globalInstance()->waitForDone();
+  Report(std::string("W9"), variant, system)
+    .metric("round_trips_per_s", n / wall)
+    .metric("cpu_us_per_round_trip", cpu * 1e6 / n)
+    .metric("peak_rss_mb", bench::peak_rss_mb())
+    .metric("checksum_ok", sum == static_cast<long long>(n) * (n - 1) / 2 ? 1.0 : 0.0)
+    .print();
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -734,7 +768,7 @@ int main(int argc, char** argv)
     qputenv("QT_QPA_PLATFORM", "offscreen");
   }
   if (argc < 4) {
-    std::fprintf(stderr, "usage: %s <W1..W8> <variant> <cpp-qthread|cpp-pool>\n", argv[0]);
+    std::fprintf(stderr, "usage: %s <W1..W9> <variant> <cpp-qthread|cpp-pool>\n", argv[0]);
     return 2;
   }
   const std::string workload = argv[1], variant = argv[2], system = argv[3];
@@ -742,7 +776,7 @@ int main(int argc, char** argv)
   bench::mark_rss_start();
   const std::map<std::string, std::function<int(QGuiApplication&, const std::string&, const std::string&)>> table{
     { "W1", w1 }, { "W2", w2 }, { "W3", w3 }, { "W4", w4 },
-    { "W5", w5 }, { "W6", w6 }, { "W7", w7 }, { "W8", w8 },
+    { "W5", w5 }, { "W6", w6 }, { "W7", w7 }, { "W8", w8 }, { "W9", w9 },
   };
   const auto it = table.find(workload);
   if (it == table.end()) {

@@ -1,7 +1,7 @@
 //! qworker's benchmark programs, one subcommand per workload of `docs/BENCHMARKS.md`:
 //!
 //! ```text
-//! qworker_bench <W1..W8> <variant>        e.g.  qworker_bench W1 200k
+//! qworker_bench <W1..W10> <variant>        e.g.  qworker_bench W1 200k
 //! ```
 //!
 //! Each run prints one JSON line (see `measure::Report`); `scripts/bench.py` runs these
@@ -18,6 +18,7 @@ extern crate qworker;
 
 mod measure;
 mod w1;
+mod w10;
 mod w2;
 mod w3;
 mod w4;
@@ -25,6 +26,7 @@ mod w5;
 mod w6;
 mod w7;
 mod w8;
+mod w9;
 
 use std::time::{Duration, Instant};
 
@@ -78,7 +80,7 @@ fn main() {
         [w, v, ..] => (*w, *v),
         [w] => (*w, ""),
         [] => {
-            eprintln!("usage: qworker_bench <W1..W8> <variant>   (see scripts/bench.py)");
+            eprintln!("usage: qworker_bench <W1..W10> <variant>   (see scripts/bench.py)");
             return;
         }
     };
@@ -93,6 +95,8 @@ fn main() {
         "W6" => w6::run(variant, app.pin_mut()),
         "W7" => w7::run(variant),
         "W8" => w8::run(variant, app.pin_mut()),
+        "W9" => w9::run(variant),
+        "W10" => w10::run(variant),
         other => {
             eprintln!("unknown workload {other}");
             2

@@ -31,7 +31,7 @@ pub fn run(variant: &str) -> i32 {
         Ok(())
     })
     .policy(policy)
-    .name("w1");
+    .named("w1");
     let c = count.clone();
     w.on_yielded(move |_| c.set(c.get() + 1));
     let d = done.clone();

@@ -46,7 +46,7 @@ pub fn run(variant: &str) -> i32 {
             Ok(())
         },
     )
-    .name("w2");
+    .named("w2");
     let (l, s) = (lat.clone(), sched.clone());
     w.on_yielded(move |&(scheduled, stamped)| {
         let now = mono_ns() - epoch;

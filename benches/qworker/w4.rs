@@ -117,7 +117,7 @@ pub fn run(variant: &str) -> i32 {
         Ok(())
     })
     .policy(policy)
-    .name("w4");
+    .named("w4");
     let handled = Rc::new(Cell::new(0u32));
     let last = Rc::new(Cell::new(-1i64));
     let in_order = Rc::new(Cell::new(true));

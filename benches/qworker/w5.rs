@@ -37,7 +37,7 @@ pub fn run(variant: &str) -> i32 {
             }
         })
         .policy(policy)
-        .name("w5a");
+        .named("w5a");
         let h = handled.clone();
         w.on_yielded(move |_| h.set(h.get() + 1));
         w.on_aborted(move || ta.set(mono_ns()));
@@ -55,7 +55,7 @@ pub fn run(variant: &str) -> i32 {
             }
             Ok(())
         })
-        .name("w5b");
+        .named("w5b");
         w.on_aborted(move || ta.set(mono_ns()));
         w.on_finished(move || tf.set(mono_ns()));
         w.start().expect("start");

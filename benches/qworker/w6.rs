@@ -52,7 +52,7 @@ pub fn run(variant: &str, app: Pin<&mut QGuiApplication>) -> i32 {
             }
             Ok(())
         })
-        .name(&format!("w6-{k}"));
+        .named(&format!("w6-{k}"));
         w.on_yielded(|_| {});
         if n == 1 {
             let (tq, rq, ran2) = (t_quit.clone(), ran_at_quit.clone(), ran.clone());

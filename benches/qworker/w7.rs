@@ -28,7 +28,7 @@ pub fn run(variant: &str) -> i32 {
             spin_us(100);
         }
     })
-    .name("w7");
+    .named("w7");
     let paused = Rc::new(Cell::new(0usize));
     let resumed = Rc::new(RefCell::new(Vec::<u64>::new()));
     let finished = Rc::new(Cell::new(false));

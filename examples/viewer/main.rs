@@ -22,7 +22,8 @@ use std::time::{Duration, Instant};
 use cxx_qt_lib::{
     QGuiApplication, QMap, QMapPair_QString_QVariant, QQmlApplicationEngine, QString, QVariant,
 };
-use qworker::{SceneObject, ToVariant};
+use qworker::ToVariant;
+use qworker::testing::SceneObject;
 
 const VIEWER_QML: &str = include_str!("Viewer.qml");
 

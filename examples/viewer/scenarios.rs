@@ -9,7 +9,8 @@ use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use cxx_qt_lib::{QMap, QMapPair_QString_QVariant, QString, QVariant};
-use qworker::{BoxError, Context, ConvertError, Event, Frame, Policy, Pool, ToVariant};
+use qworker::image::Frame;
+use qworker::{BoxError, Context, ConvertError, Event, Policy, Pool, ToVariant};
 
 /// Scenario names, in the order the guide walks through them, with a one-line description.
 pub const SCENARIOS: &[(&str, &str)] = &[
@@ -315,7 +316,7 @@ pub fn many_workers(
             }
             Ok(())
         })
-        .name(&format!("child-{k}"));
+        .named(&format!("child-{k}"));
         let f = finished.clone();
         let d = done.clone();
         child.on_event_send(move |e| {

@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use cxx_qt_lib::{QString, QVariant};
-use qworker::testing::{process_events, wait_until};
-use qworker::{Frame, SceneObject};
+use qworker::image::Frame;
+use qworker::testing::{SceneObject, process_events, wait_until};
 
 /// The viewer window and the parts the tour reads.
 pub struct Viewer {
@@ -297,7 +297,7 @@ pub fn tour_one(v: &Viewer, name: &str, args: Option<QVariant>, out: &Path) -> O
     // Let the last frame reach the screen before the picture.
     process_events(Duration::from_millis(100));
     let path = out.join(format!("{name}.png"));
-    let saved = qworker::save_image(&v.window.grab_image(), &path);
+    let saved = qworker::image::save_image(&v.window.grab_image(), &path);
     let (ok, mut note) = match result {
         Ok(n) => (true, n),
         Err(e) => (false, e),

@@ -9,13 +9,17 @@ use super::event::{Aborted, Progress};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NoYield {}
 
-/// What a context needs from its worker's shared state (implemented in `task.rs`).
+/// What a context needs from its worker's shared state (implemented in `task.rs`). The port
+/// erases the worker's `R` and `E`, so a body's context names only what it yields and
+/// receives. One virtual call per context method.
 pub(crate) trait Port<Y, S>: Send + Sync {
-    fn yield_value(&self, value: Y, tick: Option<Progress>) -> Result<(), Aborted>;
+    /// Quit check, push (with the progress tick), checkpoint, take the oldest sent value.
+    fn yield_(&self, value: Y, tick: Option<Progress>) -> Result<Option<S>, Aborted>;
     fn checkpoint(&self) -> Result<(), Aborted>;
     fn take_sent(&self) -> Option<S>;
     fn recv(&self) -> Result<S, Aborted>;
-    fn progress(&self, p: Progress);
+    /// Pushes (coalesced) progress, then is a checkpoint.
+    fn progress(&self, p: Progress) -> Result<(), Aborted>;
     fn warn(&self, message: String);
     fn quit_requested(&self) -> bool;
 }
@@ -27,7 +31,7 @@ pub(crate) trait Port<Y, S>: Send + Sync {
 /// (generator workers), using no CPU.
 ///
 /// ```no_run
-/// use qworker::core::{BoxError, Context};
+/// use qworker::{BoxError, Context};
 /// fn body(cx: &mut Context<u32, u32>) -> Result<&'static str, BoxError> {
 ///     let mut total = 1;
 ///     loop {
@@ -47,6 +51,15 @@ pub struct Context<Y = NoYield, S = ()> {
     auto: Option<Progress>,
 }
 
+impl<Y, S> std::fmt::Debug for Context<Y, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("abort_requested", &self.port.quit_requested())
+            .field("progress", &self.auto)
+            .finish_non_exhaustive()
+    }
+}
+
 impl<Y, S> Context<Y, S> {
     pub(crate) fn new(port: Arc<dyn Port<Y, S>>, total: Option<u64>) -> Self {
         Context {
@@ -59,16 +72,11 @@ impl<Y, S> Context<Y, S> {
     /// oldest value sent in with `send` that this body has not received yet, if any.
     /// With a progress total set up front, each call also counts one unit of progress.
     pub fn yield_(&mut self, value: Y) -> Result<Option<S>, Aborted> {
-        if self.port.quit_requested() {
-            return Err(Aborted);
-        }
         let tick = self.auto.as_mut().map(|p| {
             *p = Progress::new(p.done + 1, p.total);
             *p
         });
-        self.port.yield_value(value, tick)?;
-        self.port.checkpoint()?;
-        Ok(self.port.take_sent())
+        self.port.yield_(value, tick)
     }
 
     /// Blocks until a value is sent in (or quit); a checkpoint. Use it for two-way protocols
@@ -96,8 +104,7 @@ impl<Y, S> Context<Y, S> {
         if let Some(auto) = self.auto.as_mut() {
             *auto = p;
         }
-        self.port.progress(p);
-        self.port.checkpoint()
+        self.port.progress(p)
     }
 
     /// Emits `warned(message)` on the GUI thread. Not a checkpoint.

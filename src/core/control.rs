@@ -1,28 +1,29 @@
 //! The control block: requests from the GUI (pause, resume, quit, send) and the worker's
 //! side of them (checkpoints, parking, receiving sent values).
 //!
-//! Design note.
+//! # State
 //!
-//! State, all under one mutex: `pause_requested`, `inbox` (FIFO of sent values), `closed`
+//! All under one mutex: `pause_requested`, `inbox` (FIFO of sent values), `closed`
 //! (the body has returned; sends are refused from then on). `quit` is a one-way flag outside the
 //! mutex so the hot path reads it with one atomic load; `pause_hint` and `inbox_len` mirror the
 //! locked state for the same reason and are only written while the mutex is held.
 //!
-//! Invariants:
+//! # Invariants
+//!
 //! - Every writer changes state under the mutex and then notifies the condvar; the worker
 //!   re-checks state under the mutex before every wait, so no wake-up is lost. `quit()` stores
-//!   the flag before taking the mutex to notify, so a worker that checked the flag under the
-//!   mutex and went to sleep is woken.
+//!   the flag while holding the mutex and notifies after, so a worker between its check of
+//!   the flag (under the mutex) and its wait cannot miss it (`loom_models` checks this).
 //! - The last request wins: a checkpoint looks only at the current `pause_requested`; a
 //!   `pause(); resume();` pair that lands between two checkpoints leaves no trace.
 //! - A parked worker waits on the condvar with no timeout: zero CPU while paused.
 //! - Quit while parked ends the park without `Resumed` (the caller reports `Aborted`).
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::sync::atomic::Ordering;
 
 use super::event::Aborted;
+use super::sync::{AtomicBool, AtomicUsize, Condvar, Mutex, MutexGuard, lock, wait};
 
 /// What a checkpoint did while it ran, reported so the caller can emit `paused`/`resumed`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,7 +37,7 @@ pub(crate) enum Park {
 /// Why a value could not be sent into a worker. The value is handed back.
 ///
 /// ```
-/// use qworker::core::SendError;
+/// use qworker::SendError;
 /// let e = SendError::Finished(7);
 /// assert_eq!(e.into_inner(), 7);
 /// ```
@@ -85,12 +86,6 @@ pub(crate) struct Control<S> {
     inbox_len: AtomicUsize,
     inner: Mutex<Inner<S>>,
     cv: Condvar,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A panic while holding this lock can only come from a user's Drop of a sent value;
-    // the state itself is always consistent, so poisoning is ignored.
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl<S> Control<S> {
@@ -201,7 +196,7 @@ impl<S> Control<S> {
         }
         on_park(Park::Parked);
         while g.pause_requested && !self.quit.load(Ordering::Acquire) {
-            g = self.cv.wait(g).unwrap_or_else(|p| p.into_inner());
+            g = wait(&self.cv, g);
         }
         if self.quit.load(Ordering::Acquire) {
             return Err(Aborted);
@@ -230,7 +225,7 @@ impl<S> Control<S> {
                 self.inbox_len.store(g.inbox.len(), Ordering::Release);
                 return Ok(v);
             }
-            g = self.cv.wait(g).unwrap_or_else(|p| p.into_inner());
+            g = wait(&self.cv, g);
         }
     }
 

@@ -9,7 +9,7 @@ use std::fmt;
 /// One thing a worker reported. The GUI thread receives these in order.
 ///
 /// ```
-/// use qworker::core::Event;
+/// use qworker::Event;
 /// let e: Event<i32, String, String> = Event::Yielded(3);
 /// assert_eq!(e.kind(), "yielded");
 /// ```
@@ -17,11 +17,11 @@ use std::fmt;
 pub enum Event<Y, R, E> {
     /// The body began to run on a pool thread.
     Started,
-    /// A value passed to [`Context::yield_`](crate::core::Context::yield_).
+    /// A value passed to [`Context::yield_`](crate::Context::yield_).
     Yielded(Y),
     /// Progress; consecutive undelivered progress events are coalesced into the newest.
     Progress(Progress),
-    /// A message passed to [`Context::warn`](crate::core::Context::warn).
+    /// A message passed to [`Context::warn`](crate::Context::warn).
     Warned(String),
     /// The worker is parked after a pause request.
     Paused,
@@ -66,7 +66,7 @@ impl<Y, R, E> Event<Y, R, E> {
 /// Work done so far. `total == 0` means the total is unknown.
 ///
 /// ```
-/// use qworker::core::Progress;
+/// use qworker::Progress;
 /// let p = Progress::new(5, 10);
 /// assert_eq!(p.fraction(), Some(0.5));
 /// assert_eq!(Progress::new(11, 10).total, 0); // past the total: unknown, not overflow
@@ -95,7 +95,7 @@ impl Progress {
 /// Why a worker failed: its body returned an error, or it panicked.
 ///
 /// ```
-/// use qworker::core::WorkerError;
+/// use qworker::WorkerError;
 /// let e: WorkerError<String> = WorkerError::Failed("disk full".into());
 /// assert_eq!(e.to_string(), "disk full");
 /// assert_eq!(e.error(), Some(&"disk full".to_string()));
@@ -109,8 +109,9 @@ pub enum WorkerError<E> {
     Failed(E),
     /// The body panicked; the panic message.
     Panicked(String),
-    /// A value the worker produced could not be delivered to a receiver (for example a
-    /// yielded value with no conversion for a QML receiver); the worker was stopped.
+    /// A value the worker produced could not be delivered: a receiver needed it in another
+    /// form and the conversion failed (the message says which value and why). The worker
+    /// was stopped.
     Undeliverable(String),
 }
 
@@ -141,12 +142,12 @@ impl<E: fmt::Display> fmt::Display for WorkerError<E> {
 
 impl<E: fmt::Debug + fmt::Display> std::error::Error for WorkerError<E> {}
 
-/// Returned by every checkpoint ([`yield_`](crate::core::Context::yield_),
-/// [`check`](crate::core::Context::check), ...) once `quit()` was requested.
+/// Returned by every checkpoint ([`yield_`](crate::Context::yield_),
+/// [`check`](crate::Context::check), ...) once `quit()` was requested.
 /// Propagate it with `?`; the worker then reports `aborted`, not an error.
 ///
 /// ```
-/// use qworker::core::Aborted;
+/// use qworker::Aborted;
 /// let boxed: Box<dyn std::error::Error + Send + Sync> = Aborted.into();
 /// assert_eq!(boxed.to_string(), "worker aborted: quit was requested");
 /// ```
@@ -164,60 +165,49 @@ impl std::error::Error for Aborted {}
 /// The default error type of a worker body: any error, boxed.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
-/// A worker's state as its receiver has seen it (not the request).
+/// A worker's state as its receiver has seen it (not the request): what QML's `state`
+/// property shows.
 ///
 /// ```
-/// use qworker::core::State;
-/// assert_eq!(State::Paused.as_str(), "paused");
-/// assert_eq!(State::from_i32(State::Finished as i32), Some(State::Finished));
+/// use qworker::WorkerState;
+/// assert_eq!(WorkerState::Paused.as_str(), "paused");
+/// assert!(WorkerState::Paused.is_running());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-#[repr(i32)]
-pub enum State {
+pub enum WorkerState {
     /// Not started, or started but `started` not delivered yet.
     #[default]
-    Pending = 0,
+    Pending,
     /// `started` delivered, not paused, not finished.
-    Running = 1,
+    Running,
     /// `paused` delivered and no `resumed` since.
-    Paused = 2,
+    Paused,
     /// `finished` delivered.
-    Finished = 3,
+    Finished,
 }
 
-impl State {
+impl WorkerState {
     /// Lower-case name, as QML sees it.
     pub fn as_str(self) -> &'static str {
         match self {
-            State::Pending => "pending",
-            State::Running => "running",
-            State::Paused => "paused",
-            State::Finished => "finished",
+            WorkerState::Pending => "pending",
+            WorkerState::Running => "running",
+            WorkerState::Paused => "paused",
+            WorkerState::Finished => "finished",
         }
     }
 
     /// `true` between `started` and `finished` (paused included), as superqt's `is_running`.
     pub fn is_running(self) -> bool {
-        matches!(self, State::Running | State::Paused)
-    }
-
-    /// The inverse of `state as i32`.
-    pub fn from_i32(v: i32) -> Option<State> {
-        match v {
-            0 => Some(State::Pending),
-            1 => Some(State::Running),
-            2 => Some(State::Paused),
-            3 => Some(State::Finished),
-            _ => None,
-        }
+        matches!(self, WorkerState::Running | WorkerState::Paused)
     }
 
     /// The state after `event` was delivered.
-    pub fn after<Y, R, E>(self, event: &Event<Y, R, E>) -> State {
+    pub fn after<Y, R, E>(self, event: &Event<Y, R, E>) -> WorkerState {
         match event {
-            Event::Started | Event::Resumed => State::Running,
-            Event::Paused => State::Paused,
-            Event::Finished => State::Finished,
+            Event::Started | Event::Resumed => WorkerState::Running,
+            Event::Paused => WorkerState::Paused,
+            Event::Finished => WorkerState::Finished,
             _ => self,
         }
     }

@@ -1,18 +1,23 @@
 //! The mailbox: events travel from the worker thread to the receiver in order, with one
 //! wake-up per batch, under the delivery policy the user chose.
 //!
-//! Design note.
+//! # Layout
 //!
 //! Producer (worker thread) and receiver (GUI thread) share `Inner` under one mutex. The
-//! receiver owns a second, private queue (`Receiver::local`) and swaps the shared queue into
-//! it when its own is empty, so it takes the lock once per batch, not once per event.
+//! receiver owns a second, private queue (its [`Batch`]) and swaps the shared queue into it
+//! when its own is empty, so it takes the lock once per batch, not once per event.
 //!
-//! Wake-up protocol (`scheduled`): a producer that pushes while `scheduled == false` sets it and
-//! calls the waker once (outside the lock). The receiver clears it, under the lock, only when it
-//! found the shared queue empty after delivering everything it had. So exactly one drain
-//! request is outstanding whenever undelivered events exist, and no event can be pushed without
-//! either a pending drain or a wake. A drain that stops for its time budget leaves `scheduled`
-//! set and its caller re-posts it.
+//! # Wake-up protocol
+//!
+//! `scheduled` says "a drain is requested or running". A producer that pushes while
+//! `scheduled == false` sets it and calls the waker once (outside the lock). The receiver
+//! clears it, under the lock, only when it found the shared queue empty after delivering
+//! everything it had (`take_all`). So:
+//! - exactly one drain request is outstanding whenever undelivered events exist;
+//! - no event can be pushed without either a pending drain or a wake;
+//! - a drain that stops for its time budget leaves `scheduled` set, and its caller re-posts it.
+//!
+//! # Policies
 //!
 //! Policies act on yielded values only; every other event is kept, in order:
 //! - `All`: nothing is dropped.
@@ -20,16 +25,30 @@
 //!   the receiver has delivered them). The receiver reports deliveries in batches of `n/4` and
 //!   wakes a waiting producer only once the backlog is down to `n/2`, so a producer and a
 //!   receiver at full speed do not pay a wake-up per value. Quit and `close` end the wait.
+//!   A receiver that hands values on to a consumer which takes them later (an async stream)
+//!   sets its batch to *hold*: the drain then reports only discarded values, and the
+//!   consumer reports each value it takes (`release_held`), so a value waiting in the
+//!   consumer's buffer still counts as undelivered and a consumer that does not take blocks
+//!   the producer after `n` values.
 //! - `Latest`: a yielded value still in the shared queue is dropped when a newer one arrives,
 //!   so at most one undelivered value waits here (plus one the receiver already took).
 //!
+//! The receiver learns the policy's batch size with each batch it takes (under the lock it
+//! takes anyway), so a drain takes no extra lock to read it.
+//!
+//! # Quit
+//!
 //! Quit discards the yielded values not delivered yet, in the shared queue and in the
-//! receiver's batch: the GUI stops receiving values as soon as it asks, and what it did
-//! receive is an in-order prefix, each value once. Other events are all kept. `others` (an
-//! upper bound on the non-value entries) lets a queue or batch of values only be discarded
-//! whole in O(1); large discards go to the `graveyard`, which the worker thread frees as its
-//! body ends, so the GUI thread does not pay for freeing a flood. Once the worker has
-//! collected it (`graveyard_closed`, under the lock), later discards are freed inline.
+//! receiver's batch, and the receiver checks the quit flag before delivering each value: once
+//! `quit()` has returned, no further value is delivered, also when it was called by a receiver
+//! in the middle of a batch. What was delivered is an in-order prefix, each value once. Other
+//! events are all kept. `others` (an upper bound on the non-value entries) lets a queue or
+//! batch of values only be discarded whole in O(1) (`split_values`); large discards go to the
+//! `graveyard`, which the worker thread frees as its body ends, so the GUI thread does not pay
+//! for freeing a flood. Once the worker has collected it (`graveyard_closed`, under the lock),
+//! later discards are freed inline.
+//!
+//! # Progress
 //!
 //! Progress is always coalesced: an undelivered progress event is replaced by a newer one,
 //! which takes the newer position so no progress ever runs ahead of the yields before it.
@@ -37,16 +56,16 @@
 //! per other event in between, so memory stays bounded by the events that are really kept.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use super::event::{Aborted, Event, Progress};
+use super::sync::{AtomicBool, Condvar, Mutex, MutexGuard, lock, wait};
 
 /// How a worker's yielded values are delivered.
 ///
 /// ```
-/// use qworker::core::Policy;
+/// use qworker::Policy;
 /// assert_eq!(Policy::default(), Policy::All);
 /// assert!(Policy::parse("bounded:8") == Ok(Policy::Bounded(8)));
 /// assert!(Policy::parse("latest") == Ok(Policy::Latest));
@@ -210,8 +229,13 @@ impl<Y, R, E> Mailbox<Y, R, E> {
         self.lock().policy = policy;
     }
 
+    /// The delivery policy.
+    pub(crate) fn policy(&self) -> Policy {
+        self.lock().policy
+    }
+
     fn lock(&self) -> MutexGuard<'_, Inner<Y, R, E>> {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+        lock(&self.inner)
     }
 
     fn wake_if(&self, wake: bool) {
@@ -270,7 +294,7 @@ impl<Y, R, E> Mailbox<Y, R, E> {
                     return Err(Aborted);
                 }
                 g.producer_waiting = true;
-                g = self.space.wait(g).unwrap_or_else(|p| p.into_inner());
+                g = wait(&self.space, g);
             }
             g.undelivered += 1;
         }
@@ -293,15 +317,19 @@ impl<Y, R, E> Mailbox<Y, R, E> {
                 g.queue.push_back(Some(Event::Progress(p)));
             }
             (tick, _) => {
+                // `Inner::push` for a value, written out: this is the hot path.
                 g.last_yield = Some(g.end());
-                wake = g.push(Event::Yielded(value));
+                g.queue.push_back(Some(Event::Yielded(value)));
+                wake = !std::mem::replace(&mut g.scheduled, true);
                 if let Some(p) = tick {
                     g.push_progress(p);
                 }
             }
         }
         drop(g);
-        self.wake_if(wake);
+        if wake {
+            self.waker.wake();
+        }
         Ok(())
     }
 
@@ -325,23 +353,56 @@ impl<Y, R, E> Mailbox<Y, R, E> {
         std::mem::take(&mut g.graveyard)
     }
 
-    /// Receiver side: moves everything queued into `out` (which must be empty); returns the
-    /// bound on its non-value entries. `None`, and `scheduled` cleared, when nothing was queued.
-    fn take_all(&self, out: &mut VecDeque<Slot<Y, R, E>>) -> Option<usize> {
-        debug_assert!(out.is_empty());
+    /// Quit was requested: discards the yielded values still queued (dropped outside the
+    /// lock, or by the worker thread when many) and wakes a producer blocked in `push_yield`
+    /// so it sees the request.
+    pub(crate) fn quit(&self) {
         let mut g = self.lock();
+        let others = g.others;
+        let (values, n) = split_values(&mut g.queue, others);
+        if n > 0 || !values.is_empty() {
+            // Positions moved: forget them (the next progress is simply not coalesced).
+            g.last_yield = None;
+            g.last_progress = None;
+            g.undelivered = g.undelivered.saturating_sub(n);
+        }
+        let small = if values.len() > SMALL_DISCARD && !g.graveyard_closed {
+            g.graveyard.push(values);
+            VecDeque::new()
+        } else {
+            values
+        };
+        let waiting = std::mem::take(&mut g.producer_waiting);
+        drop(g);
+        if waiting {
+            self.space.notify_all();
+        }
+        drop(small);
+    }
+
+    /// Receiver side: moves everything queued into the batch (which must be empty) and tells
+    /// it the policy's release size. `false`, and `scheduled` cleared, when nothing was queued.
+    fn take_all(&self, batch: &mut Batch<Y, R, E>) -> bool {
+        debug_assert!(batch.local.is_empty());
+        let mut g = self.lock();
+        batch.release_every = match g.policy {
+            Policy::Bounded(n) => (n / 4).max(1),
+            _ => 0,
+        };
         if g.queue.is_empty() {
             g.scheduled = false;
-            return None;
+            return false;
         }
         g.base += g.queue.len() as u64;
-        std::mem::swap(&mut g.queue, out);
-        Some(std::mem::take(&mut g.others))
+        std::mem::swap(&mut g.queue, &mut batch.local);
+        batch.others = std::mem::take(&mut g.others);
+        true
     }
 
     /// Receiver side: `n` yielded values were delivered or discarded (Bounded only). Wakes a
-    /// waiting producer once the backlog is down to half the bound.
-    fn release(&self, n: usize) {
+    /// waiting producer once the backlog is down to half the bound. A holding receiver's
+    /// consumer calls it for the values it took (see `# Policies`).
+    pub(crate) fn release(&self, n: usize) {
         let mut g = self.lock();
         g.undelivered = g.undelivered.saturating_sub(n);
         let low = match g.policy {
@@ -358,17 +419,9 @@ impl<Y, R, E> Mailbox<Y, R, E> {
         }
     }
 
-    /// How many deliveries the receiver reports at once (Bounded only).
-    fn release_batch(&self) -> usize {
-        match self.lock().policy {
-            Policy::Bounded(n) => (n / 4).max(1),
-            _ => 0,
-        }
-    }
-
     /// Receiver side: the receiver is gone. Drops undelivered events (outside the lock) and
     /// unblocks a waiting producer; later pushes are dropped.
-    fn close(&self) {
+    pub(crate) fn close(&self) {
         let mut g = self.lock();
         g.closed = true;
         let dropped = std::mem::take(&mut g.queue);
@@ -379,55 +432,114 @@ impl<Y, R, E> Mailbox<Y, R, E> {
         }
         drop(dropped);
     }
-}
 
-impl<Y, R, E> Mailbox<Y, R, E> {
-    /// Quit was requested: discards the yielded values still queued (dropped outside the
-    /// lock) and wakes a producer blocked in `push_yield` so it sees the request.
-    pub(crate) fn quit(&self) {
-        let mut small = VecDeque::new();
-        let mut g = self.lock();
-        let discarded = if g.others == 0 {
-            // Only values: hand the whole queue over, O(1) under the lock.
-            let n = g.queue.len();
-            g.last_yield = None;
-            g.undelivered = g.undelivered.saturating_sub(n);
-            std::mem::take(&mut g.queue)
-        } else if g.queue.iter().any(|s| matches!(s, Some(Event::Yielded(_)))) {
-            let old = std::mem::take(&mut g.queue);
-            let mut keep = VecDeque::with_capacity(old.len());
-            let mut gone = VecDeque::new();
-            for s in old {
-                if matches!(s, Some(Event::Yielded(_))) {
-                    gone.push_back(s);
-                } else {
-                    keep.push_back(s);
+    /// Receiver side: delivers events in order to `deliver`, for at most `budget` (`None`:
+    /// until empty). `quit` is the worker's quit flag: it is read before each yielded value,
+    /// so a value is never delivered after `quit()` returned, even mid-batch.
+    pub(crate) fn drain(
+        &self,
+        batch: &mut Batch<Y, R, E>,
+        quit: &AtomicBool,
+        budget: Option<Duration>,
+        mut deliver: impl FnMut(Event<Y, R, E>),
+    ) -> Drained {
+        if batch.finished {
+            return Drained::Finished;
+        }
+        let start = budget.map(|b| (Instant::now(), b));
+        // Bounded: values delivered or discarded and not yet reported to the producer.
+        let mut unreported = 0usize;
+        let mut quitting = false;
+        let mut count: u32 = 0;
+        let status = loop {
+            let Some(slot) = batch.local.pop_front() else {
+                if !self.take_all(batch) {
+                    break Drained::Empty;
+                }
+                if quitting {
+                    unreported += self.discard_values(batch);
+                }
+                continue;
+            };
+            let Some(ev) = slot else { continue };
+            if matches!(ev, Event::Yielded(_)) {
+                let discard = quitting || quit.load(Ordering::Acquire);
+                // A holding batch leaves delivered values to its consumer to report.
+                if batch.release_every > 0 && (discard || !batch.hold) {
+                    unreported += 1;
+                    if unreported >= batch.release_every {
+                        self.release(std::mem::take(&mut unreported));
+                    }
+                }
+                if discard {
+                    if !quitting {
+                        quitting = true;
+                        unreported += self.discard_values(batch);
+                    }
+                    continue; // this value is dropped undelivered
                 }
             }
-            g.queue = keep;
-            // Positions moved: forget them (the next progress is simply not coalesced).
-            g.last_yield = None;
-            g.last_progress = None;
-            g.undelivered = g.undelivered.saturating_sub(gone.len());
-            gone
-        } else {
-            VecDeque::new()
+            let is_last = matches!(ev, Event::Finished);
+            deliver(ev);
+            if is_last {
+                batch.finished = true;
+                batch.local.clear();
+                break Drained::Finished;
+            }
+            count = count.wrapping_add(1);
+            if count.is_multiple_of(CLOCK_STRIDE)
+                && let Some((t0, b)) = start
+                && t0.elapsed() >= b
+            {
+                break Drained::More;
+            }
         };
-        if discarded.len() > SMALL_DISCARD && !g.graveyard_closed {
-            g.graveyard.push(discarded);
-        } else {
-            small = discarded;
+        if unreported > 0 && batch.release_every > 0 {
+            self.release(unreported);
         }
-        let waiting = std::mem::take(&mut g.producer_waiting);
-        drop(g);
-        if waiting {
-            self.space.notify_all();
-        }
-        drop(small);
+        status
+    }
+
+    /// Quit was requested: discards the values in the receiver's batch. Returns how many
+    /// values went, for the Bounded count.
+    fn discard_values(&self, batch: &mut Batch<Y, R, E>) -> usize {
+        let (values, n) = split_values(&mut batch.local, batch.others);
+        self.bury(values);
+        n
     }
 }
 
-/// What [`Receiver::drain`] stopped on.
+/// Takes the yielded values (and holes) out of `queue`, keeping the order of what stays.
+/// Returns them with the number of entries that were values. `others == 0` (a queue of
+/// values and holes only) hands the whole queue over in O(1).
+fn split_values<Y, R, E>(
+    queue: &mut VecDeque<Slot<Y, R, E>>,
+    others: usize,
+) -> (VecDeque<Slot<Y, R, E>>, usize) {
+    if others == 0 {
+        let n = queue.len();
+        return (std::mem::take(queue), n);
+    }
+    if !queue.iter().any(|s| matches!(s, Some(Event::Yielded(_)))) {
+        return (VecDeque::new(), 0);
+    }
+    let old = std::mem::take(queue);
+    let mut values = VecDeque::new();
+    let mut n = 0;
+    for s in old {
+        match s {
+            Some(Event::Yielded(_)) => {
+                n += 1;
+                values.push_back(s);
+            }
+            None => values.push_back(s),
+            Some(_) => queue.push_back(s),
+        }
+    }
+    (values, n)
+}
+
+/// What a drain stopped on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Drained {
     /// Nothing left; the next push wakes the receiver again.
@@ -438,21 +550,42 @@ pub enum Drained {
     Finished,
 }
 
-/// The receiving end of a worker's events. Lives on the thread that delivers them.
-/// Dropping it asks the worker to quit and drops undelivered events.
-pub struct Receiver<Y, R, E> {
-    pub(crate) shared: std::sync::Arc<dyn ReceiverPort<Y, R, E>>,
+/// The receiver's private half: the batch it took from the shared queue and is delivering.
+/// Lives on the receiving thread.
+pub(crate) struct Batch<Y, R, E> {
     local: VecDeque<Slot<Y, R, E>>,
     /// At least the number of non-value entries in `local`.
-    local_others: usize,
+    others: usize,
+    /// Bounded: report deliveries to the producer every this many values; 0 otherwise.
+    /// Set with each batch taken.
+    release_every: usize,
+    /// Delivered values are reported by the consumer they are handed to, not by the drain.
+    hold: bool,
+    /// `Finished` was delivered.
     finished: bool,
 }
 
-/// What a receiver needs from the worker's shared state.
-pub(crate) trait ReceiverPort<Y, R, E>: Send + Sync {
-    fn mailbox(&self) -> &Mailbox<Y, R, E>;
-    fn request_quit(&self);
-    fn quit_requested(&self) -> bool;
+impl<Y, R, E> Batch<Y, R, E> {
+    pub(crate) fn new() -> Self {
+        Batch {
+            local: VecDeque::new(),
+            others: 0,
+            release_every: 0,
+            hold: false,
+            finished: false,
+        }
+    }
+
+    /// Delivered values are reported by their consumer from now on (`true`), or by the
+    /// drain again (`false`). See `# Policies`.
+    pub(crate) fn set_hold(&mut self, hold: bool) {
+        self.hold = hold;
+    }
+
+    /// `true` once `Finished` was delivered.
+    pub(crate) fn is_finished(&self) -> bool {
+        self.finished
+    }
 }
 
 /// Discards up to this size are freed where they happen; larger ones by the worker thread.
@@ -460,116 +593,3 @@ const SMALL_DISCARD: usize = 1024;
 
 /// How many events are delivered between two looks at the clock.
 const CLOCK_STRIDE: u32 = 32;
-
-impl<Y, R, E> Receiver<Y, R, E> {
-    pub(crate) fn new(shared: std::sync::Arc<dyn ReceiverPort<Y, R, E>>) -> Self {
-        Receiver {
-            shared,
-            local: VecDeque::new(),
-            local_others: 0,
-            finished: false,
-        }
-    }
-
-    /// `true` once `Finished` was delivered.
-    pub fn is_finished(&self) -> bool {
-        self.finished
-    }
-}
-
-impl<Y, R, E> Receiver<Y, R, E> {
-    /// Delivers events in order to `deliver`, for at most `budget` (`None`: until empty).
-    /// Call it once per wake-up; when it returns [`Drained::More`], call it again later
-    /// (the Qt layer re-posts it so input and paint events interleave).
-    pub fn drain(
-        &mut self,
-        budget: Option<Duration>,
-        mut deliver: impl FnMut(Event<Y, R, E>),
-    ) -> Drained {
-        if self.finished {
-            return Drained::Finished;
-        }
-        let mailbox = self.shared.mailbox();
-        let batch = mailbox.release_batch(); // 0: not Bounded
-        let mut unreported = 0usize;
-        let start = budget.map(|b| (Instant::now(), b));
-        let mut count: u32 = 0;
-        let mut quit = self.shared.quit_requested();
-        if quit {
-            unreported += discard_values(mailbox, &mut self.local, self.local_others);
-        }
-        let status = loop {
-            let Some(slot) = self.local.pop_front() else {
-                match mailbox.take_all(&mut self.local) {
-                    Some(others) => {
-                        self.local_others = others;
-                        quit = quit || self.shared.quit_requested();
-                        if quit {
-                            unreported +=
-                                discard_values(mailbox, &mut self.local, self.local_others);
-                        }
-                        continue;
-                    }
-                    None => break Drained::Empty,
-                }
-            };
-            let Some(ev) = slot else { continue };
-            let is_yield = matches!(ev, Event::Yielded(_));
-            if is_yield && batch > 0 {
-                unreported += 1;
-                if unreported >= batch {
-                    mailbox.release(std::mem::take(&mut unreported));
-                }
-            }
-            let is_last = matches!(ev, Event::Finished);
-            deliver(ev);
-            if is_last {
-                self.finished = true;
-                self.local.clear();
-                break Drained::Finished;
-            }
-            count = count.wrapping_add(1);
-            if count.is_multiple_of(CLOCK_STRIDE) {
-                if !quit && self.shared.quit_requested() {
-                    quit = true;
-                    unreported += discard_values(mailbox, &mut self.local, self.local_others);
-                }
-                if let Some((t0, b)) = start
-                    && t0.elapsed() >= b
-                {
-                    break Drained::More;
-                }
-            }
-        };
-        if unreported > 0 && batch > 0 {
-            mailbox.release(unreported);
-        }
-        status
-    }
-}
-
-/// Quit was requested: discards the values in a receiver's batch. A batch of values only
-/// goes to the graveyard whole (O(1)); a mixed one is filtered. Returns how many entries
-/// went, for the Bounded count.
-fn discard_values<Y, R, E>(
-    mailbox: &Mailbox<Y, R, E>,
-    local: &mut VecDeque<Slot<Y, R, E>>,
-    others: usize,
-) -> usize {
-    let before = local.len();
-    if others == 0 {
-        mailbox.bury(std::mem::take(local));
-    } else {
-        local.retain(|s| !matches!(s, Some(Event::Yielded(_)) | None));
-    }
-    before - local.len()
-}
-
-impl<Y, R, E> Drop for Receiver<Y, R, E> {
-    fn drop(&mut self) {
-        if !self.finished {
-            self.shared.request_quit();
-        }
-        self.shared.mailbox().close();
-    }
-}

@@ -1,26 +1,46 @@
-//! The Qt-free runtime: worker bodies, their context, the control block, the mailbox with its
-//! delivery policies, the thread pool and the registry of live workers.
+//! The Qt-free engine: the task runner, its control block, the mailbox with its delivery
+//! policies, and the thread pool with its roster of live workers.
 //!
 //! Nothing here knows Qt. The one seam is [`Waker`]: the mailbox calls it when events wait,
 //! and the Qt layer answers by posting a drain to the GUI thread. Everything here is usable
-//! and tested without any event loop.
+//! and tested without any event loop. The vocabulary a worker body uses (`Context`, `Policy`,
+//! `Event`, `Pool`, ...) is re-exported at the crate root and lives there only; this module
+//! adds what it takes to run a task on an event loop of your own: [`task`], its three
+//! [`Parts`], and [`Receiver::drain`].
+//!
+//! The files, one concept each:
+//! 1. `context` — what a body receives: `yield_`, `check`, `progress`, `warn`, `recv`.
+//! 2. `control` — pause, resume, quit, send; the worker-side checkpoint and park.
+//! 3. `event` — what a worker reports, in order; its errors; the delivered state.
+//! 4. `mailbox` — events from the worker thread to the receiver: one wake per batch, policies.
+//! 5. `task` — one worker: runs the body, owns the shared state, hands out its two ends.
+//! 6. `pool` — the threads that run bodies, and the roster of live workers.
+//! 7. `sched` — what the Linux scheduler says about a pool thread (blocked or running).
+//! 8. `work` — the `Work` trait and the adapters that turn closures and iterators into bodies.
+//! 9. `sync` — the one lock helper (poisoning ignored, and why); the primitives loom swaps.
+//! 10. `ready` — the hub's ready list and its pending flag, without Qt.
 
-mod context;
-mod control;
-mod event;
-mod mailbox;
-mod pool;
-mod task;
-mod work;
+pub(crate) mod context;
+pub(crate) mod control;
+pub(crate) mod event;
+pub(crate) mod mailbox;
+pub(crate) mod pool;
+pub(crate) mod ready;
+mod sched;
+mod sync;
+pub(crate) mod task;
+pub(crate) mod work;
 
 #[cfg(test)]
 mod tests;
 
-pub use context::{Context, NoYield};
-pub use control::SendError;
+#[cfg(all(test, feature = "loom"))]
+mod loom_models;
+
 pub(crate) use event::panic_message;
-pub use event::{Aborted, BoxError, Event, Progress, State, WorkerError};
-pub use mailbox::{Drained, Policy, Receiver, Waker};
-pub use pool::{AwaitError, Pool, SpawnError};
-pub use task::{Body, Handle, Options, Parts, Task, task};
-pub use work::{Work, function_body, iter_body, work_body};
+pub(crate) use sync::lock;
+
+pub use mailbox::{Drained, Waker};
+pub use pool::SpawnError;
+pub use task::{Body, Handle, Options, Parts, Receiver, Task, task};
+pub use work::{function_body, iter_body, work_body};

@@ -1,40 +1,50 @@
-//! The thread pool that runs worker bodies, and the registry of live workers.
+//! The thread pool that runs worker bodies, and the roster of live workers.
 //!
 //! Guarantee: a started worker starts running promptly even when every thread is busy with
 //! long-running work (the pool grows), idle threads are reused and expire after a while, and an
 //! optional concurrency limit caps how many bodies run at once.
 //!
-//! Design note.
+//! # Growth protocol
 //!
-//! One mutex guards `State`. A submitted job goes to `queue`. It is *startable* while fewer than
-//! `limit` jobs run. Idle threads wait on `work` and take startable jobs in FIFO order. When
-//! there are more startable jobs than idle threads:
+//! One mutex guards `PoolState`. A submitted job goes to `queue`. It is *startable* while fewer
+//! than `limit` jobs run. Idle threads wait on `work` and take startable jobs in FIFO order.
+//! When there are more startable jobs than idle threads:
 //! - below `core_threads` threads, the submitter spawns a thread for the job at once;
 //! - otherwise the monitor thread adds threads once the oldest has waited `grace` and no job
 //!   completed during the last `grace` (completions mean the queue is moving). It adds one
 //!   thread per *held* busy thread: one whose current job has lasted `grace` and is blocked
 //!   (sleeping, parked by a pause, waiting on a full mailbox; read from the scheduler on
-//!   Linux), or has run for `long`. A thread that is merely busy on the CPU is not held: adding threads would only
-//!   compete for the same cores. So a burst of short jobs is served by the threads that exist
-//!   however loaded the machine is, workers that wait get company within about `grace`, and
-//!   CPU-bound long-running workers all run at once after about `long`.
+//!   Linux, `sched.rs`), or has run for `long`. A thread that is merely busy on the CPU is not
+//!   held: adding threads would only compete for the same cores. So a burst of short jobs is
+//!   served by the threads that exist however loaded the machine is, workers that wait get
+//!   company within about `grace`, and CPU-bound long-running workers all run at once after
+//!   about `long`.
 //!
-//! The monitor sleeps on `monitor` with no timeout while nothing is startable and unserved:
-//! no polling. Idle threads exit after `expiry` without work, or at once when `stopping`.
+//! # Invariants
 //!
-//! Registry: a started worker is registered (name and quit handle) until its body has
-//! returned and its last event is in its mailbox. `await_workers` asks every registered
-//! worker to quit and waits on `changed` for the registry to empty; it never kills a thread.
+//! - The monitor sleeps on `monitor` with no timeout while nothing is startable and unserved:
+//!   no polling. Idle threads exit after `expiry` without work, or at once when `stopping`.
+//! - `running` counts jobs between their pop from `queue` and their return; `threads` counts
+//!   live pool threads; both change only under the mutex.
+//!
+//! # Roster
+//!
+//! A started worker is on the roster (name and quit handle) until its body has returned and
+//! its last event is in its mailbox. `await_workers` asks every worker on the roster to quit
+//! and waits on `changed` for the roster to empty; it never kills a thread.
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
+
+use super::sched::{current_tid, is_blocked};
+use super::sync::{lock, wait, wait_timeout};
 
 type Job = Box<dyn FnOnce() + Send + 'static>;
 
-/// A live worker as the registry sees it.
+/// A live worker as the roster sees it.
 pub(crate) trait Member: Send + Sync {
     fn name(&self) -> String;
     fn request_quit(&self);
@@ -46,7 +56,7 @@ struct Busy {
     since: Instant,
 }
 
-struct State {
+struct PoolState {
     queue: VecDeque<(Job, Instant)>,
     threads: usize,
     idle: usize,
@@ -63,12 +73,13 @@ struct State {
     busy: HashMap<u64, Busy>,
     monitor_alive: bool,
     stopping: bool,
-    registry: HashMap<u64, Arc<dyn Member>>,
+    /// Live workers (started, body not returned), by start order.
+    roster: HashMap<u64, Arc<dyn Member>>,
     peak_threads: usize,
     spawned: u64,
 }
 
-impl State {
+impl PoolState {
     fn startable(&self) -> usize {
         let room = self
             .limit
@@ -82,8 +93,8 @@ impl State {
     }
 }
 
-struct Shared {
-    state: Mutex<State>,
+struct PoolShared {
+    state: Mutex<PoolState>,
     work: Condvar,
     monitor: Condvar,
     changed: Condvar,
@@ -93,7 +104,7 @@ struct Shared {
 /// A pool of threads for worker bodies. [`Pool::global`] is the one workers use by default.
 ///
 /// ```
-/// use qworker::core::Pool;
+/// use qworker::Pool;
 /// let pool = Pool::new("docs");
 /// let (tx, rx) = std::sync::mpsc::channel();
 /// pool.execute(move || tx.send(6 * 7).unwrap()).unwrap();
@@ -103,13 +114,26 @@ struct Shared {
 /// ```
 #[derive(Clone)]
 pub struct Pool {
-    shared: Arc<Shared>,
+    shared: Arc<PoolShared>,
+}
+
+impl fmt::Debug for Pool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let g = lock(&self.shared.state);
+        f.debug_struct("Pool")
+            .field("name", &self.shared.name)
+            .field("threads", &g.threads)
+            .field("running", &g.running)
+            .field("queued", &g.queue.len())
+            .field("live_workers", &g.roster.len())
+            .finish()
+    }
 }
 
 /// Some workers did not stop in time. Their threads keep running; nothing was killed.
 ///
 /// ```
-/// use qworker::core::AwaitError;
+/// use qworker::AwaitError;
 /// let e = AwaitError { still_running: vec!["loader".into()] };
 /// assert_eq!(e.to_string(), "1 worker(s) did not stop in time: loader");
 /// ```
@@ -144,10 +168,6 @@ impl fmt::Display for SpawnError {
 
 impl std::error::Error for SpawnError {}
 
-fn lock(m: &Mutex<State>) -> MutexGuard<'_, State> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
 static NEXT_MEMBER: AtomicU64 = AtomicU64::new(1);
 
 impl Pool {
@@ -155,8 +175,8 @@ impl Pool {
     pub fn new(name: &str) -> Pool {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Pool {
-            shared: Arc::new(Shared {
-                state: Mutex::new(State {
+            shared: Arc::new(PoolShared {
+                state: Mutex::new(PoolState {
                     queue: VecDeque::new(),
                     threads: 0,
                     idle: 0,
@@ -170,7 +190,7 @@ impl Pool {
                     busy: HashMap::new(),
                     monitor_alive: false,
                     stopping: false,
-                    registry: HashMap::new(),
+                    roster: HashMap::new(),
                     peak_threads: 0,
                     spawned: 0,
                 }),
@@ -235,7 +255,7 @@ impl Pool {
 
     /// Spawns threads for unserved startable jobs while below `core_threads`; wakes the
     /// monitor for the rest.
-    fn dispatch(&self, g: &mut State) -> Result<(), SpawnError> {
+    fn dispatch(&self, g: &mut PoolState) -> Result<(), SpawnError> {
         while g.unserved() > 0 && g.threads < g.core_threads {
             self.spawn_with_front(g)?;
         }
@@ -249,7 +269,7 @@ impl Pool {
     }
 
     /// Pops the front job and starts a new thread running it.
-    fn spawn_with_front(&self, g: &mut State) -> Result<(), SpawnError> {
+    fn spawn_with_front(&self, g: &mut PoolState) -> Result<(), SpawnError> {
         let (job, _) = g.queue.pop_front().expect("spawn without a queued job");
         g.running += 1;
         g.threads += 1;
@@ -269,14 +289,14 @@ impl Pool {
         let slot = Arc::new(Mutex::new(Some(job)));
         let slot2 = slot.clone();
         let spawned = std::thread::Builder::new().name(name).spawn(move || {
-            let first = slot2.lock().unwrap_or_else(|p| p.into_inner()).take();
+            let first = lock(&slot2).take();
             worker_main(shared, seq, first)
         });
         if let Err(e) = spawned {
             g.running -= 1;
             g.threads -= 1;
             g.busy.remove(&seq);
-            if let Some(job) = slot.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            if let Some(job) = lock(&slot).take() {
                 g.queue.push_front((job, Instant::now()));
             }
             return Err(SpawnError(e));
@@ -284,7 +304,7 @@ impl Pool {
         Ok(())
     }
 
-    fn start_monitor(&self, g: &mut State) -> Result<(), SpawnError> {
+    fn start_monitor(&self, g: &mut PoolState) -> Result<(), SpawnError> {
         let pool = self.clone();
         std::thread::Builder::new()
             .name(format!("{}-monitor", self.shared.name))
@@ -301,11 +321,7 @@ impl Pool {
                 break;
             }
             if g.unserved() == 0 {
-                g = self
-                    .shared
-                    .monitor
-                    .wait(g)
-                    .unwrap_or_else(|p| p.into_inner());
+                g = wait(&self.shared.monitor, g);
                 continue;
             }
             let oldest = g
@@ -317,12 +333,7 @@ impl Pool {
             let due = (oldest + g.grace).max(g.last_completion + g.grace);
             let now = Instant::now();
             if now < due {
-                g = self
-                    .shared
-                    .monitor
-                    .wait_timeout(g, due - now)
-                    .unwrap_or_else(|p| p.into_inner())
-                    .0;
+                g = wait_timeout(&self.shared.monitor, g, due - now).0;
                 continue;
             }
             // Count the held busy threads (outside the lock: it reads /proc).
@@ -350,12 +361,7 @@ impl Pool {
             }
             // Give the threads (new or busy) a grace period before judging again.
             let grace = g.grace;
-            g = self
-                .shared
-                .monitor
-                .wait_timeout(g, grace)
-                .unwrap_or_else(|p| p.into_inner())
-                .0;
+            g = wait_timeout(&self.shared.monitor, g, grace).0;
         }
         g.monitor_alive = false;
         drop(g);
@@ -389,13 +395,13 @@ impl Pool {
 
     /// Workers started and not yet done (their body has not returned).
     pub fn live_workers(&self) -> usize {
-        lock(&self.shared.state).registry.len()
+        lock(&self.shared.state).roster.len()
     }
 
     /// Names of the workers started and not yet done, in start order.
     pub fn live_worker_names(&self) -> Vec<String> {
         let g = lock(&self.shared.state);
-        let mut v: Vec<_> = g.registry.iter().map(|(id, m)| (*id, m.name())).collect();
+        let mut v: Vec<_> = g.roster.iter().map(|(id, m)| (*id, m.name())).collect();
         drop(g);
         v.sort_by_key(|(id, _)| *id);
         v.into_iter().map(|(_, n)| n).collect()
@@ -403,12 +409,12 @@ impl Pool {
 
     pub(crate) fn register(&self, member: Arc<dyn Member>) -> u64 {
         let id = NEXT_MEMBER.fetch_add(1, Ordering::Relaxed);
-        lock(&self.shared.state).registry.insert(id, member);
+        lock(&self.shared.state).roster.insert(id, member);
         id
     }
 
     pub(crate) fn unregister(&self, id: u64) {
-        let removed = lock(&self.shared.state).registry.remove(&id);
+        let removed = lock(&self.shared.state).roster.remove(&id);
         self.shared.changed.notify_all();
         drop(removed);
     }
@@ -417,17 +423,13 @@ impl Pool {
     /// Names the ones that did not; never kills a thread.
     pub fn await_workers(&self, timeout: Duration) -> Result<(), AwaitError> {
         let deadline = Instant::now() + timeout;
-        let members: Vec<_> = lock(&self.shared.state)
-            .registry
-            .values()
-            .cloned()
-            .collect();
+        let members: Vec<_> = lock(&self.shared.state).roster.values().cloned().collect();
         for m in &members {
             m.request_quit();
         }
         drop(members);
         let mut g = lock(&self.shared.state);
-        while !g.registry.is_empty() {
+        while !g.roster.is_empty() {
             let now = Instant::now();
             if now >= deadline {
                 drop(g);
@@ -435,12 +437,7 @@ impl Pool {
                     still_running: self.live_worker_names(),
                 });
             }
-            g = self
-                .shared
-                .changed
-                .wait_timeout(g, deadline - now)
-                .unwrap_or_else(|p| p.into_inner())
-                .0;
+            g = wait_timeout(&self.shared.changed, g, deadline - now).0;
         }
         Ok(())
     }
@@ -464,40 +461,13 @@ impl Pool {
                     still_running: vec![format!("{n} pool thread(s) still busy")],
                 });
             }
-            g = self
-                .shared
-                .changed
-                .wait_timeout(g, deadline - now)
-                .unwrap_or_else(|p| p.into_inner())
-                .0;
+            g = wait_timeout(&self.shared.changed, g, deadline - now).0;
         }
         Ok(())
     }
 }
 
-/// This thread's OS id, where the platform tells it (Linux).
-fn current_tid() -> Option<u32> {
-    std::fs::read_link("/proc/thread-self")
-        .ok()?
-        .file_name()?
-        .to_str()?
-        .parse()
-        .ok()
-}
-
-/// Whether thread `tid` of this process is waiting (not running or runnable), per Linux's
-/// scheduler. Elsewhere, or if it cannot be read: `false`.
-fn is_blocked(tid: u32) -> bool {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")) else {
-        return false;
-    };
-    // "<tid> (<comm>) <state> ...": the comm may contain spaces and parentheses.
-    stat.rfind(')')
-        .and_then(|i| stat[i + 1..].trim_start().chars().next())
-        .is_some_and(|state| matches!(state, 'S' | 'D'))
-}
-
-fn worker_main(shared: Arc<Shared>, seq: u64, first: Option<Job>) {
+fn worker_main(shared: Arc<PoolShared>, seq: u64, first: Option<Job>) {
     let tid = current_tid();
     if let Some(b) = lock(&shared.state).busy.get_mut(&seq) {
         b.tid = tid;
@@ -539,10 +509,7 @@ fn worker_main(shared: Arc<Shared>, seq: u64, first: Option<Job>) {
             }
             g.idle += 1;
             let expiry = g.expiry;
-            let (g2, timeout) = shared
-                .work
-                .wait_timeout(g, expiry)
-                .unwrap_or_else(|p| p.into_inner());
+            let (g2, timeout) = wait_timeout(&shared.work, g, expiry);
             g = g2;
             g.idle -= 1;
             if timeout.timed_out() && g.startable() == 0 {

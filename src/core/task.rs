@@ -9,12 +9,14 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use super::context::{Context, Port};
 use super::control::{Control, Park, SendError};
 use super::event::{Aborted, Event, Progress, WorkerError, panic_message};
-use super::mailbox::{Mailbox, Policy, Receiver, ReceiverPort, Waker};
+use super::mailbox::{Batch, Drained, Mailbox, Policy, Waker};
 use super::pool::{Member, Pool, SpawnError};
+use super::sync::lock;
 
 /// A worker body: runs once on a pool thread.
 pub type Body<Y, S, R, E> = Box<dyn FnOnce(&mut Context<Y, S>) -> Result<R, E> + Send + 'static>;
@@ -22,7 +24,8 @@ pub type Body<Y, S, R, E> = Box<dyn FnOnce(&mut Context<Y, S>) -> Result<R, E> +
 /// How a task is set up.
 ///
 /// ```
-/// use qworker::core::{Options, Policy};
+/// use qworker::Policy;
+/// use qworker::core::Options;
 /// let o = Options { name: "loader".into(), policy: Policy::Latest, progress_total: Some(10) };
 /// assert_eq!(Options::default().policy, Policy::All);
 /// # drop(o);
@@ -59,14 +62,19 @@ impl<Y, S, R, E> Shared<Y, S, R, E> {
     }
 
     fn name(&self) -> String {
-        self.name.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        lock(&self.name).clone()
     }
 }
 
 impl<Y: Send, S: Send, R: Send, E: Send> Port<Y, S> for Shared<Y, S, R, E> {
-    fn yield_value(&self, value: Y, tick: Option<Progress>) -> Result<(), Aborted> {
-        self.mailbox
-            .push_yield(value, tick, self.control.quit_flag())
+    fn yield_(&self, value: Y, tick: Option<Progress>) -> Result<Option<S>, Aborted> {
+        let quit = self.control.quit_flag();
+        if quit.load(Ordering::Acquire) {
+            return Err(Aborted);
+        }
+        self.mailbox.push_yield(value, tick, quit)?;
+        self.control.checkpoint(&mut |p| self.park_event(p))?;
+        Ok(self.control.take_sent())
     }
 
     fn checkpoint(&self) -> Result<(), Aborted> {
@@ -81,26 +89,13 @@ impl<Y: Send, S: Send, R: Send, E: Send> Port<Y, S> for Shared<Y, S, R, E> {
         self.control.recv(&mut |p| self.park_event(p))
     }
 
-    fn progress(&self, p: Progress) {
+    fn progress(&self, p: Progress) -> Result<(), Aborted> {
         self.mailbox.push_progress(p);
+        self.control.checkpoint(&mut |p| self.park_event(p))
     }
 
     fn warn(&self, message: String) {
         self.mailbox.push(Event::Warned(message));
-    }
-
-    fn quit_requested(&self) -> bool {
-        self.control.quit_requested()
-    }
-}
-
-impl<Y: Send, S: Send, R: Send, E: Send> ReceiverPort<Y, R, E> for Shared<Y, S, R, E> {
-    fn mailbox(&self) -> &Mailbox<Y, R, E> {
-        &self.mailbox
-    }
-
-    fn request_quit(&self) {
-        self.quit();
     }
 
     fn quit_requested(&self) -> bool {
@@ -125,9 +120,81 @@ pub struct Task<Y, S, R, E> {
     total: Option<u64>,
 }
 
+impl<Y, S, R, E> std::fmt::Debug for Task<Y, S, R, E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Task")
+            .field("name", &self.shared.name())
+            .field("progress_total", &self.total)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Controls a worker from any thread: pause, resume, quit, send. Cheap to clone.
 pub struct Handle<Y, S, R, E> {
     shared: Arc<Shared<Y, S, R, E>>,
+}
+
+impl<Y, S, R, E> std::fmt::Debug for Handle<Y, S, R, E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Handle")
+            .field("name", &self.shared.name())
+            .field("abort_requested", &self.shared.control.quit_requested())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The receiving end of a worker's events. Lives on the thread that delivers them.
+/// Dropping it asks the worker to quit and drops undelivered events.
+pub struct Receiver<Y, S, R, E> {
+    shared: Arc<Shared<Y, S, R, E>>,
+    batch: Batch<Y, R, E>,
+}
+
+impl<Y, S, R, E> std::fmt::Debug for Receiver<Y, S, R, E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Receiver")
+            .field("name", &self.shared.name())
+            .field("finished", &self.batch.is_finished())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<Y, S, R, E> Receiver<Y, S, R, E> {
+    /// Delivers events in order to `deliver`, for at most `budget` (`None`: until empty).
+    /// Call it once per wake-up; when it returns [`Drained::More`], call it again later
+    /// (the Qt layer re-posts it so input and paint events interleave). Once `quit()` has
+    /// returned, no further yielded value is delivered, also when `deliver` itself quit.
+    pub fn drain(
+        &mut self,
+        budget: Option<Duration>,
+        deliver: impl FnMut(Event<Y, R, E>),
+    ) -> Drained {
+        let shared = &*self.shared;
+        shared
+            .mailbox
+            .drain(&mut self.batch, shared.control.quit_flag(), budget, deliver)
+    }
+
+    /// `true` once `Finished` was delivered.
+    pub fn is_finished(&self) -> bool {
+        self.batch.is_finished()
+    }
+
+    /// With `hold`, yielded values this receiver delivers still count as undelivered for a
+    /// `Bounded` producer until [`Handle::release_held`] reports them taken (a consumer that
+    /// buffers them, such as an async stream). Without, deliveries count at once.
+    pub(crate) fn set_hold(&mut self, hold: bool) {
+        self.batch.set_hold(hold);
+    }
+}
+
+impl<Y, S, R, E> Drop for Receiver<Y, S, R, E> {
+    fn drop(&mut self) {
+        if !self.batch.is_finished() {
+            self.shared.quit();
+        }
+        self.shared.mailbox.close();
+    }
 }
 
 impl<Y, S, R, E> Clone for Handle<Y, S, R, E> {
@@ -139,12 +206,13 @@ impl<Y, S, R, E> Clone for Handle<Y, S, R, E> {
 }
 
 /// The three parts [`task`] returns: the body to start, the control handle, the receiver.
-pub type Parts<Y, S, R, E> = (Task<Y, S, R, E>, Handle<Y, S, R, E>, Receiver<Y, R, E>);
+pub type Parts<Y, S, R, E> = (Task<Y, S, R, E>, Handle<Y, S, R, E>, Receiver<Y, S, R, E>);
 
 /// Creates a task from its body. `waker` is called when events wait for the receiver.
 ///
 /// ```
-/// use qworker::core::{task, Drained, Event, Options, Pool};
+/// use qworker::core::{task, Drained, Options};
+/// use qworker::{Event, Pool};
 /// use std::sync::mpsc;
 ///
 /// let (wake_tx, wake_rx) = mpsc::channel();
@@ -184,7 +252,10 @@ where
         mailbox: Mailbox::new(options.policy, waker),
         started: AtomicBool::new(false),
     });
-    let receiver = Receiver::new(shared.clone());
+    let receiver = Receiver {
+        shared: shared.clone(),
+        batch: Batch::new(),
+    };
     (
         Task {
             shared: shared.clone(),
@@ -327,8 +398,21 @@ impl<Y, S, R, E> Handle<Y, S, R, E> {
         self.shared.name()
     }
 
+    /// The delivery policy.
+    pub fn policy(&self) -> Policy {
+        self.shared.mailbox.policy()
+    }
+
+    /// `n` values that a holding receiver delivered were taken by their consumer (see
+    /// `Receiver::set_hold`): a `Bounded` producer may go on. Nothing for other policies.
+    pub(crate) fn release_held(&self, n: usize) {
+        if n > 0 {
+            self.shared.mailbox.release(n);
+        }
+    }
+
     /// Renames the worker (shown in logs and `await_workers` errors).
     pub fn set_name(&self, name: &str) {
-        *self.shared.name.lock().unwrap_or_else(|p| p.into_inner()) = name.to_string();
+        *lock(&self.shared.name) = name.to_string();
     }
 }

@@ -10,7 +10,7 @@ use super::task::Body;
 /// It runs like a generator worker: it may yield, be paused, receive sent values and quit.
 ///
 /// ```
-/// use qworker::core::{Aborted, Context, Work};
+/// use qworker::{Aborted, Context, Work};
 ///
 /// struct Countdown(u32);
 ///

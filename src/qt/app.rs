@@ -4,8 +4,9 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
-use super::qobject::{Level, ffi, log};
-use crate::core::{AwaitError, Pool};
+use super::glue::{self, Level, log};
+use crate::core::lock;
+use crate::{AwaitError, Pool};
 
 static QUIT_TIMEOUT: Mutex<Duration> = Mutex::new(Duration::from_secs(5));
 
@@ -18,12 +19,12 @@ static QUIT_TIMEOUT: Mutex<Duration> = Mutex::new(Duration::from_secs(5));
 /// assert_eq!(qworker::quit_timeout(), std::time::Duration::from_millis(500));
 /// ```
 pub fn set_quit_timeout(timeout: Duration) {
-    *QUIT_TIMEOUT.lock().unwrap_or_else(|p| p.into_inner()) = timeout;
+    *lock(&QUIT_TIMEOUT) = timeout;
 }
 
 /// The current quit timeout.
 pub fn quit_timeout() -> Duration {
-    *QUIT_TIMEOUT.lock().unwrap_or_else(|p| p.into_inner())
+    *lock(&QUIT_TIMEOUT)
 }
 
 /// Asks every running worker of the global pool to quit and waits up to `timeout`.
@@ -48,12 +49,12 @@ fn on_about_to_quit() {
 /// Called when the first worker is created; call it yourself to cover workers you start on
 /// a pool of your own through the core API.
 pub fn install_quit_hook() {
-    ffi::connect_about_to_quit(on_about_to_quit);
+    glue::connect_about_to_quit(on_about_to_quit);
 }
 
 /// `true` on the thread of the `QCoreApplication` (the GUI thread).
 pub fn is_gui_thread() -> bool {
-    ffi::on_gui_thread()
+    glue::on_gui_thread()
 }
 
 /// Ends the application's event loop with `code` (`QCoreApplication::exit`): `exec()` returns
@@ -64,5 +65,5 @@ pub fn is_gui_thread() -> bool {
 /// worker.on_finished(|| qworker::exit_application(0));
 /// ```
 pub fn exit_application(code: i32) {
-    ffi::exit_application(code);
+    glue::exit_application(code);
 }

@@ -1,20 +1,47 @@
-//! The typed driver behind a `QWorker`: it delivers each event, in order, to the typed Rust
-//! callbacks (the value itself) and then to the Qt signal (converted to `QVariant` only when a
-//! QML or C++ receiver is connected).
+//! The typed driver behind a worker: on the GUI thread it drains the worker's receiver and
+//! delivers each event, in order, to the typed Rust callbacks (the value itself) and then to
+//! the Qt signals of its `QWorker` (converted to `QVariant` only when a QML or C++ receiver
+//! is connected). Drivers are built here ([`make_driver`]), for Rust-made and QML-made
+//! workers alike.
 //!
-//! Lives on the object's thread only. Invariants:
-//! - Deliveries never nest: `draining` guards the drain, and callbacks are taken out of their
-//!   slot while they run, so a callback may register another callback or control the worker.
+//! # Fields
+//!
+//! A driver lives on the GUI thread only; its fields are `Cell`s and `RefCell`s, changed by:
+//!
+//! - `delivery` ([`Delivery`]): `Open` until the owner drops the worker inside one of its own
+//!   callbacks (`Closed`, set by `close_delivery`) or the attached `QWorker` is destroyed
+//!   (`ObjectGone`, set by `qobject_destroyed`). It never goes back to `Open`, and
+//!   `ObjectGone` is never replaced.
+//! - `attached`: `None` until a `QWorker` is attached (`attach_qobject`, once); back to `None`
+//!   when that object is destroyed. [`TypedDriver::with_qobject`] is the only place that
+//!   turns the pointer into a reference.
+//! - `owner` ([`Owner`]): `Value` (a worker value or a `QWorker` keeps the driver) until
+//!   `detach`, then `Itself` (the hub keeps it until `finished`; its `QWorker` deletes itself).
+//! - `draining`: true while `drain` runs. Deliveries never nest: a drain that finds it set
+//!   returns at once, and callbacks are taken out of their list while they run, so a
+//!   callback may register another callback or control the worker.
+//! - `state`, `progress`: what was delivered last. `abort_noticed`: `abortRequestedChanged`
+//!   was emitted. `undeliverable`: the first conversion failure, which becomes the outcome.
+//! - `tap` ([`Tap`]): `None`, or the async consumer (a stream or a result future) that gets
+//!   each event, owned, after the callbacks and the Qt signals saw it. Set by `set_tap`;
+//!   told by `Tap::close` when delivery ends without `finished`.
+//!
+//! # Invariants
+//!
 //! - A panicking callback is caught and logged; delivery goes on.
 //! - An error nobody receives (no callback, no connection) is logged with the worker's name;
 //!   so is a warning nobody receives.
 //! - A value that cannot be converted for a connected receiver stops the worker; its outcome
 //!   becomes `errored` with the conversion message.
+//! - Once `quit()` has returned, no further `yielded` reaches a callback or a Qt receiver,
+//!   also when a receiver of the value being delivered called it.
 
+use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::fmt::Display;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
+use std::rc::Rc;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -22,31 +49,30 @@ use cxx_qt::CxxQtThread;
 use cxx_qt::casting::Upcast;
 use cxx_qt_lib::{QString, QVariant};
 
-use super::qobject::{Control, Level, QWorker, ffi, log};
-use super::variant::{ConvertError, FromVariant, ToVariant};
+use super::glue::{self, Level, log};
+use super::hub::{self, Drain};
+use super::qobject::QWorker;
+use super::variant::{ConvertError, FromVariant, ToVariant, YieldVariant};
 use crate::core::{
-    Drained, Event, Handle, Pool, Progress, Receiver, SendError, SpawnError, State, Task,
-    WorkerError, panic_message,
+    Body, Drained, Handle, Options, Receiver, SpawnError, Task, lock, panic_message, task,
 };
-
-/// How long one drain may deliver before it re-posts itself.
-pub(crate) const SLICE: Duration = Duration::from_millis(4);
+use crate::{Event, NoYield, Pool, Progress, SendError, WorkerError, WorkerState};
 
 /// Function or generator: decides which controls exist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub enum WorkerKind {
     /// Runs once; `pause`/`resume`/`send` do not apply.
     Function,
     /// Yields values; can be paused, resumed and sent values.
     Generator,
 }
 
-impl Kind {
+impl WorkerKind {
     /// `"function"` or `"generator"`, as QML's `kind` property shows it.
     pub fn as_str(self) -> &'static str {
         match self {
-            Kind::Function => "function",
-            Kind::Generator => "generator",
+            WorkerKind::Function => "function",
+            WorkerKind::Generator => "generator",
         }
     }
 }
@@ -79,40 +105,52 @@ impl Display for StartError {
 
 impl std::error::Error for StartError {}
 
-/// The type-erased face of a driver, as the hub and the QObject see it.
-pub(crate) trait Driver {
+/// A control request, type-erased (QML and C++ call these by name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Control {
+    Pause,
+    Resume,
+    Toggle,
+    Quit,
+}
+
+/// The type-erased face of a driver, as its `QWorker` sees it. The hub sees only the
+/// [`Drain`] part.
+pub(crate) trait Driver: Drain {
     /// The worker's id in the hub.
     fn id(&self) -> u64;
-    /// Delivers events for at most `budget`.
-    fn drain(&self, budget: Duration) -> Drained;
-    /// Called once `finished` was delivered.
-    fn after_finished(&self);
     /// Emits this worker's Qt signals on `obj` from now on.
     fn attach_qobject(&self, obj: *mut QWorker, guard: CxxQtThread<QWorker>);
     fn start(&self) -> Result<(), StartError>;
     fn control(&self, c: Control);
     fn send_variant(&self, v: &QVariant) -> Result<(), String>;
-    fn state(&self) -> State;
+    fn state(&self) -> WorkerState;
     fn progress(&self) -> Progress;
     fn abort_requested(&self) -> bool;
     /// `true` once after quit was first requested, so `abortRequestedChanged` fires once.
     fn take_abort_notice(&self) -> bool;
     fn name(&self) -> String;
-    fn kind(&self) -> Kind;
+    fn kind(&self) -> WorkerKind;
     /// The QObject is being destroyed: quit, drop undelivered events.
     fn qobject_destroyed(&self);
-    fn as_any(&self) -> &dyn std::any::Any;
+    /// The Rust worker value that owned this driver was dropped: quit, and delete the
+    /// `QWorker` (later, when inside one of its own deliveries).
+    fn owner_dropped(&self);
 }
 
-/// The thread-safe half shared by the QObject's driver and the Rust handle: the unstarted
-/// body, the control handle and the pool to run on.
-pub(crate) struct Ctl<Y, S, R, E> {
-    pub(crate) task: Mutex<Option<Task<Y, S, R, E>>>,
+/// The thread-safe half of a worker, shared by its driver and its Rust value: the unstarted
+/// body, the control handle, the pool to run on, and what never changes (id, kind).
+pub(crate) struct Controls<Y, S, R, E> {
+    pub(crate) id: u64,
+    pub(crate) kind: WorkerKind,
+    task: Mutex<Option<Task<Y, S, R, E>>>,
     pub(crate) handle: Handle<Y, S, R, E>,
-    pub(crate) pool: Mutex<Pool>,
+    pool: Mutex<Pool>,
+    /// napari's progress `desc`: a line about the work, for task lists.
+    description: Mutex<String>,
 }
 
-impl<Y, S, R, E> Ctl<Y, S, R, E>
+impl<Y, S, R, E> Controls<Y, S, R, E>
 where
     Y: Send + 'static,
     S: Send + 'static,
@@ -120,18 +158,14 @@ where
     E: Send + 'static,
 {
     pub(crate) fn start(&self) -> Result<(), StartError> {
-        let task = self
-            .task
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take()
-            .ok_or(StartError::AlreadyStarted)?;
-        let pool = self.pool.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let task = lock(&self.task).take().ok_or(StartError::AlreadyStarted)?;
+        let pool = lock(&self.pool).clone();
         task.start(&pool).map_err(StartError::Spawn)
     }
 
+    /// Changes the unstarted task; `false` once it was started.
     pub(crate) fn with_task(&self, f: impl FnOnce(&mut Task<Y, S, R, E>)) -> bool {
-        match self.task.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
+        match lock(&self.task).as_mut() {
             Some(t) => {
                 f(t);
                 true
@@ -139,18 +173,45 @@ where
             None => false,
         }
     }
-}
 
-/// Callbacks of one signal. Taken out while they run, so they may add callbacks.
-pub(crate) struct Slot<F: ?Sized>(RefCell<Vec<Box<F>>>);
+    pub(crate) fn set_pool(&self, pool: &Pool) {
+        *lock(&self.pool) = pool.clone();
+    }
 
-impl<F: ?Sized> Default for Slot<F> {
-    fn default() -> Self {
-        Slot(RefCell::new(Vec::new()))
+    pub(crate) fn set_description(&self, text: &str) {
+        *lock(&self.description) = text.to_string();
+    }
+
+    pub(crate) fn description(&self) -> String {
+        lock(&self.description).clone()
     }
 }
 
-impl<F: ?Sized> Slot<F> {
+/// An async consumer of one worker's events (`futures.rs`): it gets each event, owned, after
+/// the callbacks and the Qt signals.
+pub(crate) trait Tap<Y, R, E> {
+    /// One event, in order.
+    fn put(&self, ev: Event<Y, R, E>);
+    /// Whether it hands `ev` on to someone (then a warning or an error is not "unhandled").
+    fn receives(&self, ev: &Event<Y, R, E>) -> bool;
+    /// Delivery ended without `finished` (the `QWorker` was destroyed, or the owner let go
+    /// inside a callback): nothing more will come.
+    fn close(&self);
+}
+
+/// A driver's shared reference to its tap.
+pub(crate) type TapRef<Y, R, E> = Rc<dyn Tap<Y, R, E>>;
+
+/// The callbacks of one signal. Taken out while they run, so they may add callbacks.
+pub(crate) struct Listeners<F: ?Sized>(RefCell<Vec<Box<F>>>);
+
+impl<F: ?Sized> Default for Listeners<F> {
+    fn default() -> Self {
+        Listeners(RefCell::new(Vec::new()))
+    }
+}
+
+impl<F: ?Sized> Listeners<F> {
     pub(crate) fn add(&self, f: Box<F>) {
         self.0.borrow_mut().push(f);
     }
@@ -159,12 +220,22 @@ impl<F: ?Sized> Slot<F> {
         self.0.borrow().is_empty()
     }
 
-    fn call(&self, signal: &str, worker: &dyn Fn() -> String, mut each: impl FnMut(&mut F)) {
+    /// Calls each listener while `go()` holds (checked before each one).
+    fn call(
+        &self,
+        signal: &str,
+        worker: &dyn Fn() -> String,
+        go: &dyn Fn() -> bool,
+        mut each: impl FnMut(&mut F),
+    ) {
         if self.is_empty() {
             return;
         }
         let mut list = std::mem::take(&mut *self.0.borrow_mut());
         for f in list.iter_mut() {
+            if !go() {
+                break;
+            }
             if let Err(p) = catch_unwind(AssertUnwindSafe(|| each(f))) {
                 log(
                     Level::Critical,
@@ -188,38 +259,39 @@ type EventFn<Y, R, E> = dyn FnMut(&Event<Y, R, E>);
 
 /// The typed callbacks of one worker.
 pub(crate) struct Callbacks<Y, R, E> {
-    pub(crate) started: Slot<Unit>,
-    pub(crate) yielded: Slot<dyn FnMut(&Y)>,
-    pub(crate) progress: Slot<dyn FnMut(Progress)>,
-    pub(crate) warned: Slot<dyn FnMut(&str)>,
-    pub(crate) paused: Slot<Unit>,
-    pub(crate) resumed: Slot<Unit>,
-    pub(crate) aborted: Slot<Unit>,
-    pub(crate) returned: Slot<dyn FnMut(&R)>,
-    pub(crate) errored: Slot<ErrorFn<E>>,
-    pub(crate) finished: Slot<Unit>,
-    pub(crate) event: Slot<EventFn<Y, R, E>>,
+    pub(crate) started: Listeners<Unit>,
+    pub(crate) yielded: Listeners<dyn FnMut(&Y)>,
+    pub(crate) progress: Listeners<dyn FnMut(Progress)>,
+    pub(crate) warned: Listeners<dyn FnMut(&str)>,
+    pub(crate) paused: Listeners<Unit>,
+    pub(crate) resumed: Listeners<Unit>,
+    pub(crate) aborted: Listeners<Unit>,
+    pub(crate) returned: Listeners<dyn FnMut(&R)>,
+    pub(crate) errored: Listeners<ErrorFn<E>>,
+    pub(crate) finished: Listeners<Unit>,
+    pub(crate) event: Listeners<EventFn<Y, R, E>>,
 }
 
 impl<Y, R, E> Default for Callbacks<Y, R, E> {
     fn default() -> Self {
         Callbacks {
-            started: Slot::default(),
-            yielded: Slot::default(),
-            progress: Slot::default(),
-            warned: Slot::default(),
-            paused: Slot::default(),
-            resumed: Slot::default(),
-            aborted: Slot::default(),
-            returned: Slot::default(),
-            errored: Slot::default(),
-            finished: Slot::default(),
-            event: Slot::default(),
+            started: Listeners::default(),
+            yielded: Listeners::default(),
+            progress: Listeners::default(),
+            warned: Listeners::default(),
+            paused: Listeners::default(),
+            resumed: Listeners::default(),
+            aborted: Listeners::default(),
+            returned: Listeners::default(),
+            errored: Listeners::default(),
+            finished: Listeners::default(),
+            event: Listeners::default(),
         }
     }
 }
 
 /// Which payload signals have a QML/C++ receiver right now.
+#[derive(Default)]
 struct Connected {
     yielded: bool,
     returned: bool,
@@ -227,96 +299,171 @@ struct Connected {
     warned: bool,
 }
 
-fn connected(obj: Option<*mut QWorker>) -> Connected {
-    let Some(p) = obj else {
-        return Connected {
-            yielded: false,
-            returned: false,
-            errored: false,
-            warned: false,
-        };
-    };
-    // SAFETY: alive (the caller checked), read-only use on its thread.
-    let obj: &QWorker = unsafe { &*p };
-    static INDEXES: OnceLock<[i32; 4]> = OnceLock::new();
-    let o: &cxx_qt::QObject = obj.upcast();
-    let idx = INDEXES.get_or_init(|| {
-        [
-            "yielded(QVariant)",
-            "returned(QVariant)",
-            "errored(QString)",
-            "warned(QString)",
-        ]
-        .map(|s| ffi::signal_index(o, s))
-    });
-    Connected {
-        yielded: ffi::signal_connected(o, idx[0]),
-        returned: ffi::signal_connected(o, idx[1]),
-        errored: ffi::signal_connected(o, idx[2]),
-        warned: ffi::signal_connected(o, idx[3]),
+impl Connected {
+    fn of(obj: Pin<&mut QWorker>) -> Connected {
+        static INDEXES: OnceLock<[i32; 4]> = OnceLock::new();
+        let o: &cxx_qt::QObject = (*obj).upcast();
+        let idx = INDEXES.get_or_init(|| {
+            [
+                "yielded(QVariant)",
+                "returned(QVariant)",
+                "errored(QString)",
+                "warned(QString)",
+            ]
+            .map(|s| glue::signal_index(o, s))
+        });
+        Connected {
+            yielded: glue::signal_connected(o, idx[0]),
+            returned: glue::signal_connected(o, idx[1]),
+            errored: glue::signal_connected(o, idx[2]),
+            warned: glue::signal_connected(o, idx[3]),
+        }
     }
+}
+
+/// Whether events are still delivered (see "# Fields").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Delivery {
+    /// Events are delivered.
+    Open,
+    /// The owner let go during a delivery: nothing more is delivered.
+    Closed,
+    /// The attached `QWorker` was destroyed (the work was asked to quit then).
+    ObjectGone,
+}
+
+/// Who keeps the driver alive (see "# Fields").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Owner {
+    /// A worker value or a `QWorker` owns it.
+    Value,
+    /// Detached: the hub keeps it until `finished`, then its `QWorker` deletes itself.
+    Itself,
+}
+
+/// The `QWorker` a driver emits on, and the guard that tells whether it still exists (a C++
+/// host may `delete` it behind our back).
+struct Attached {
+    obj: *mut QWorker,
+    guard: CxxQtThread<QWorker>,
 }
 
 /// The typed driver.
-pub(crate) struct Typed<Y, S, R, E> {
-    id: u64,
-    pub(crate) ctl: Arc<Ctl<Y, S, R, E>>,
-    /// The `QWorker` whose signals this driver emits, once one exists (null before).
-    obj: Cell<*mut QWorker>,
-    /// Tells whether `obj` was destroyed behind our back (a C++ host's `delete`).
-    guard: RefCell<Option<CxxQtThread<QWorker>>>,
-    receiver: RefCell<Option<Receiver<Y, R, E>>>,
+pub(crate) struct TypedDriver<Y, S, R, E> {
+    pub(crate) ctl: Arc<Controls<Y, S, R, E>>,
+    receiver: RefCell<Option<Receiver<Y, S, R, E>>>,
     pub(crate) callbacks: Callbacks<Y, R, E>,
-    kind: Kind,
-    state: Cell<State>,
-    progress: Cell<Progress>,
+    attached: RefCell<Option<Attached>>,
+    delivery: Cell<Delivery>,
+    owner: Cell<Owner>,
     draining: Cell<bool>,
+    state: Cell<WorkerState>,
+    progress: Cell<Progress>,
     abort_noticed: Cell<bool>,
     undeliverable: RefCell<Option<String>>,
-    pub(crate) detached: Cell<bool>,
-    /// The owner let go during a delivery: deliver nothing more.
-    closed: Cell<bool>,
-    /// The attached QObject was destroyed (the work was asked to quit then).
-    gone: Cell<bool>,
+    tap: RefCell<Option<TapRef<Y, R, E>>>,
 }
 
-impl<Y, S, R, E> Typed<Y, S, R, E> {
-    pub(crate) fn new(
-        id: u64,
-        ctl: Arc<Ctl<Y, S, R, E>>,
-        receiver: Receiver<Y, R, E>,
-        kind: Kind,
-    ) -> Self {
-        Typed {
-            id,
-            ctl,
-            obj: Cell::new(std::ptr::null_mut()),
-            guard: RefCell::new(None),
-            receiver: RefCell::new(Some(receiver)),
-            callbacks: Callbacks::default(),
-            kind,
-            state: Cell::new(State::Pending),
-            progress: Cell::new(Progress::default()),
-            draining: Cell::new(false),
-            abort_noticed: Cell::new(false),
-            undeliverable: RefCell::new(None),
-            detached: Cell::new(false),
-            closed: Cell::new(false),
-            gone: Cell::new(false),
-        }
-    }
+/// Builds the driver of one run (from the converted arguments of a registered task).
+pub(crate) type Maker = Box<dyn FnOnce(Options) -> Rc<dyn Driver>>;
 
-    pub(crate) fn is_draining(&self) -> bool {
-        self.draining.get()
-    }
+/// A typed driver and its thread-safe half: the task, its control handle and its receiver,
+/// woken through the hub. For workers built in Rust and for registered tasks that QML or C++
+/// start by name. Not registered with the hub yet: the caller decides who owns it.
+pub(crate) fn make_driver<Y, S, R, E>(
+    body: Body<Y, S, R, E>,
+    kind: WorkerKind,
+    options: Options,
+) -> Rc<TypedDriver<Y, S, R, E>>
+where
+    Y: YieldVariant + Send + 'static,
+    S: FromVariant + Send + 'static,
+    R: ToVariant + Send + 'static,
+    E: Display + Send + 'static,
+{
+    let id = hub::next_id();
+    let (task, handle, receiver) = task(body, options, hub::waker(id));
+    let ctl = Arc::new(Controls {
+        id,
+        kind,
+        task: Mutex::new(Some(task)),
+        handle,
+        pool: Mutex::new(Pool::global().clone()),
+        description: Mutex::new(String::new()),
+    });
+    Rc::new(TypedDriver {
+        ctl,
+        receiver: RefCell::new(Some(receiver)),
+        callbacks: Callbacks::default(),
+        attached: RefCell::new(None),
+        delivery: Cell::new(Delivery::Open),
+        owner: Cell::new(Owner::Value),
+        draining: Cell::new(false),
+        state: Cell::new(WorkerState::Pending),
+        progress: Cell::new(Progress::default()),
+        abort_noticed: Cell::new(false),
+        undeliverable: RefCell::new(None),
+        tap: RefCell::new(None),
+    })
+}
 
+/// The driver of a task that cannot run (unknown name, bad arguments, bad policy): a
+/// function worker whose body fails with `message`, so the user sees `errored` saying why.
+pub(crate) fn failing(message: String, options: Options) -> Rc<dyn Driver> {
+    make_driver::<NoYield, (), (), String>(
+        Box::new(move |_cx| Err(message)),
+        WorkerKind::Function,
+        options,
+    )
+}
+
+impl<Y, S, R, E> TypedDriver<Y, S, R, E> {
     /// Stops all further delivery (the owner dropped the worker inside a callback); the
     /// running drain skips what is left and then drops the receiver.
     pub(crate) fn close_delivery(&self) {
-        self.closed.set(true);
+        if self.delivery.get() == Delivery::Open {
+            self.delivery.set(Delivery::Closed);
+        }
     }
 
-    pub(crate) fn delivered_state(&self) -> State {
+    /// From now on the hub keeps this driver until `finished` (see `Owner`).
+    pub(crate) fn detach(&self) {
+        self.owner.set(Owner::Itself);
+    }
+
+    /// Hands every further event to `tap` (replacing an earlier one); with `hold`, yielded
+    /// values count as undelivered for a `Bounded` producer until the tap reports them taken
+    /// (`Handle::release_held`). A tap set after `finished` is closed at once.
+    pub(crate) fn set_tap(&self, tap: Option<TapRef<Y, R, E>>, hold: bool) {
+        if let Ok(mut slot) = self.receiver.try_borrow_mut()
+            && let Some(r) = slot.as_mut()
+        {
+            r.set_hold(hold);
+        }
+        let gone = self.receiver.try_borrow().is_ok_and(|r| r.is_none());
+        let old = std::mem::replace(&mut *self.tap.borrow_mut(), tap.clone());
+        drop(old);
+        if let Some(t) = tap
+            && (gone || self.state.get() == WorkerState::Finished)
+        {
+            t.close();
+        }
+    }
+
+    /// Whether the tap, if any, hands `ev` on.
+    fn tap_receives(&self, ev: &Event<Y, R, E>) -> bool {
+        self.tap.borrow().as_ref().is_some_and(|t| t.receives(ev))
+    }
+
+    /// Tells the tap, if any, that nothing more will come.
+    fn close_tap(&self) {
+        let tap = self.tap.borrow_mut().take();
+        if let Some(t) = tap {
+            t.close();
+        }
+    }
+
+    pub(crate) fn delivered_state(&self) -> WorkerState {
         self.state.get()
     }
 
@@ -326,38 +473,32 @@ impl<Y, S, R, E> Typed<Y, S, R, E> {
 
     /// `true` once the attached QObject was destroyed.
     pub(crate) fn qobject_gone(&self) -> bool {
-        self.gone.get()
+        self.delivery.get() == Delivery::ObjectGone
     }
 
-    /// The attached `QWorker`, if any and still alive.
-    pub(crate) fn qobject(&self) -> Option<*mut QWorker> {
-        let p = self.obj.get();
-        if p.is_null()
-            || self
-                .guard
-                .borrow()
-                .as_ref()
-                .is_none_or(|g| g.is_destroyed())
-        {
-            return None;
-        }
-        Some(p)
+    /// The attached `QWorker`, if any and still alive, as the raw pointer its owner holds.
+    pub(crate) fn qobject_ptr(&self) -> Option<*mut QWorker> {
+        let a = self.attached.borrow();
+        let a = a.as_ref()?;
+        (!a.guard.is_destroyed()).then_some(a.obj)
     }
 
-    /// Emits on the attached `QWorker`, if any. The object is looked up for each emit: a
-    /// receiver may delete it (C++ hosts) and nothing is touched after that.
-    fn emit(&self, f: impl FnOnce(Pin<&mut QWorker>)) {
-        if let Some(p) = self.qobject() {
-            // SAFETY: alive (checked by the guard just now), on its thread (the GUI thread,
-            // where drains run); the reference lives for this one emit.
-            f(unsafe { Pin::new_unchecked(&mut *p) });
-        }
+    /// Calls `f` with the attached `QWorker`, if any and still alive. The object is looked
+    /// up for each call: a receiver may delete it (C++ hosts), and nothing is touched after.
+    pub(crate) fn with_qobject<T>(&self, f: impl FnOnce(Pin<&mut QWorker>) -> T) -> Option<T> {
+        let p = self.qobject_ptr()?;
+        // SAFETY: the guard said just now that the object is alive, and it cannot be destroyed
+        // before `f` runs: this is its thread (the GUI thread, where drivers live), and nothing
+        // runs between the check and the call. QWorker is never moved (it is a QObject behind
+        // a pointer). No borrow of `attached` is held, so `f` may destroy the object; the
+        // reference does not outlive `f`.
+        Some(f(unsafe { Pin::new_unchecked(&mut *p) }))
     }
 }
 
-impl<Y, S, R, E> Typed<Y, S, R, E>
+impl<Y, S, R, E> TypedDriver<Y, S, R, E>
 where
-    Y: ToVariant + Send + 'static,
+    Y: YieldVariant + Send + 'static,
     S: FromVariant + Send + 'static,
     R: ToVariant + Send + 'static,
     E: Display + Send + 'static,
@@ -401,110 +542,129 @@ where
         }
     }
 
+    /// One event: the state, the typed callbacks, then the Qt signals.
     fn deliver(&self, ev: Event<Y, R, E>, c: &Connected) {
         let (ev, returned) = self.settle(ev, c);
-        let name = || self.worker_name();
         let before = self.state.get();
         self.state.set(before.after(&ev));
+        if let Event::Progress(p) = &ev {
+            self.progress.set(*p);
+        }
+        self.run_callbacks(&ev);
+        self.emit_signals(&ev, returned.as_ref(), c);
+        if self.state.get() != before {
+            self.with_qobject(|o| o.state_changed());
+        }
+        let tap = self.tap.borrow().clone();
+        if let Some(t) = tap {
+            t.put(ev);
+        }
+    }
+
+    /// The typed half of a delivery: the Rust callbacks get the values themselves.
+    fn run_callbacks(&self, ev: &Event<Y, R, E>) {
+        let name = || self.worker_name();
+        let always = || true;
         let cb = &self.callbacks;
-        cb.event.call("event", &name, |f| f(&ev));
-        match &ev {
-            Event::Started => {
-                cb.started.call("started", &name, |f| f());
-                self.emit(|o| o.started());
-            }
+        cb.event.call("event", &name, &always, |f| f(ev));
+        match ev {
+            Event::Started => cb.started.call("started", &name, &always, |f| f()),
             Event::Yielded(v) => {
-                cb.yielded.call("yielded", &name, |f| f(v));
-                if c.yielded && self.undeliverable.borrow().is_none() {
-                    match v.to_variant() {
-                        Ok(q) => self.emit(|o| o.yielded(&q)),
+                // Stops at once when a callback of this very value quit the worker.
+                let go = || !self.ctl.handle.is_abort_requested();
+                cb.yielded.call("yielded", &name, &go, |f| f(v));
+            }
+            Event::Progress(p) => cb.progress.call("progress", &name, &always, |f| f(*p)),
+            Event::Warned(m) => cb.warned.call("warned", &name, &always, |f| f(m)),
+            Event::Paused => cb.paused.call("paused", &name, &always, |f| f()),
+            Event::Resumed => cb.resumed.call("resumed", &name, &always, |f| f()),
+            Event::Aborted => cb.aborted.call("aborted", &name, &always, |f| f()),
+            Event::Returned(r) => cb.returned.call("returned", &name, &always, |f| f(r)),
+            Event::Errored(e) => cb.errored.call("errored", &name, &always, |f| f(e)),
+            Event::Finished => cb.finished.call("finished", &name, &always, |f| f()),
+        }
+    }
+
+    /// The Qt half of a delivery: the `QWorker`'s signals, and the logging rules for
+    /// warnings and errors nobody receives.
+    fn emit_signals(&self, ev: &Event<Y, R, E>, returned: Option<&QVariant>, c: &Connected) {
+        let cb = &self.callbacks;
+        match ev {
+            Event::Started => drop(self.with_qobject(|o| o.started())),
+            Event::Yielded(v) => {
+                let stopped = self.ctl.handle.is_abort_requested();
+                if c.yielded && !stopped && self.undeliverable.borrow().is_none() {
+                    match v.yield_variant() {
+                        Ok(q) => drop(self.with_qobject(|o| o.yielded(&q))),
                         Err(e) => self.undeliverable("yielded", e),
                     }
                 }
             }
             Event::Progress(p) => {
-                self.progress.set(*p);
-                cb.progress.call("progress", &name, |f| f(*p));
-                self.emit(|o| o.progress_changed(p.done as f64, p.total as f64));
+                self.with_qobject(|o| o.progress_changed(p.done as f64, p.total as f64));
             }
             Event::Warned(m) => {
-                cb.warned.call("warned", &name, |f| f(m));
                 if c.warned {
-                    self.emit(|o| o.warned(&QString::from(m.as_str())));
-                } else if cb.warned.is_empty() && cb.event.is_empty() {
-                    log(Level::Warning, &format!("worker '{}': {m}", name()));
+                    self.with_qobject(|o| o.warned(&QString::from(m.as_str())));
+                } else if cb.warned.is_empty() && cb.event.is_empty() && !self.tap_receives(ev) {
+                    log(
+                        Level::Warning,
+                        &format!("worker '{}': {m}", self.worker_name()),
+                    );
                 }
             }
-            Event::Paused => {
-                cb.paused.call("paused", &name, |f| f());
-                self.emit(|o| o.paused());
-            }
-            Event::Resumed => {
-                cb.resumed.call("resumed", &name, |f| f());
-                self.emit(|o| o.resumed());
-            }
+            Event::Paused => drop(self.with_qobject(|o| o.paused())),
+            Event::Resumed => drop(self.with_qobject(|o| o.resumed())),
             Event::Aborted => {
-                cb.aborted.call("aborted", &name, |f| f());
-                if self.take_abort_notice() {
-                    self.emit(|o| o.abort_requested_changed());
-                }
-                self.emit(|o| o.aborted());
+                self.notify_abort_requested();
+                self.with_qobject(|o| o.aborted());
             }
-            Event::Returned(r) => {
-                cb.returned.call("returned", &name, |f| f(r));
-                if let Some(v) = &returned {
-                    self.emit(|o| o.returned(v));
+            Event::Returned(_) => {
+                if let Some(v) = returned {
+                    self.with_qobject(|o| o.returned(v));
                 }
             }
             Event::Errored(e) => {
                 let msg = e.to_string();
-                cb.errored.call("errored", &name, |f| f(e));
                 if c.errored {
-                    self.emit(|o| o.errored(&QString::from(msg.as_str())));
-                } else if cb.errored.is_empty() && cb.event.is_empty() {
-                    log(
-                        Level::Critical,
-                        &format!(
-                            "worker '{}' failed (nothing handles `errored`): {msg}",
-                            name()
-                        ),
-                    );
+                    self.with_qobject(|o| o.errored(&QString::from(msg.as_str())));
+                } else if cb.errored.is_empty() && cb.event.is_empty() && !self.tap_receives(ev) {
+                    let name = self.worker_name();
+                    let text = format!("worker '{name}' failed (nothing handles `errored`): {msg}");
+                    log(Level::Critical, &text);
                 }
             }
             Event::Finished => {
-                if self.take_abort_notice() {
-                    self.emit(|o| o.abort_requested_changed());
-                }
-                cb.finished.call("finished", &name, |f| f());
-                self.emit(|o| o.finished());
+                self.notify_abort_requested();
+                self.with_qobject(|o| o.finished());
             }
         }
-        if self.state.get() != before {
-            self.emit(|o| o.state_changed());
+    }
+
+    /// Emits `abortRequestedChanged` once, the first time quit is seen requested.
+    fn notify_abort_requested(&self) {
+        if self.take_abort_notice() {
+            self.with_qobject(|o| o.abort_requested_changed());
         }
     }
 }
 
-impl<Y, S, R, E> Driver for Typed<Y, S, R, E>
+impl<Y, S, R, E> Drain for TypedDriver<Y, S, R, E>
 where
-    Y: ToVariant + Send + 'static,
+    Y: YieldVariant + Send + 'static,
     S: FromVariant + Send + 'static,
     R: ToVariant + Send + 'static,
     E: Display + Send + 'static,
 {
-    fn id(&self) -> u64 {
-        self.id
-    }
-
     fn drain(&self, budget: Duration) -> Drained {
         if self.draining.replace(true) {
             return Drained::Empty; // never nested; the running drain goes on
         }
-        let c = connected(self.qobject());
+        let c = self.with_qobject(Connected::of).unwrap_or_default();
         let mut status = match self.receiver.try_borrow_mut() {
             Ok(mut slot) => match slot.as_mut() {
                 Some(r) => r.drain(Some(budget), |ev| {
-                    if !self.closed.get() {
+                    if self.delivery.get() == Delivery::Open {
                         self.deliver(ev, &c)
                     }
                 }),
@@ -513,26 +673,38 @@ where
             Err(_) => Drained::Empty,
         };
         self.draining.set(false);
-        if self.closed.get() {
+        if self.delivery.get() != Delivery::Open {
             drop(self.receiver.borrow_mut().take()); // quits, drops what is undelivered
+            self.close_tap(); // a no-op for a tap that saw `finished`
             status = Drained::Finished;
         }
         status
     }
 
     fn after_finished(&self) {
-        if self.detached.get()
-            && let Some(p) = self.qobject()
-        {
-            // SAFETY: alive (checked), on its thread.
-            let o: Pin<&mut cxx_qt::QObject> = unsafe { Pin::new_unchecked(&mut *p) }.upcast_pin();
-            ffi::delete_later(o);
+        if self.owner.get() == Owner::Itself {
+            self.with_qobject(|o| glue::delete_later(o.upcast_pin()));
         }
     }
 
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+impl<Y, S, R, E> Driver for TypedDriver<Y, S, R, E>
+where
+    Y: YieldVariant + Send + 'static,
+    S: FromVariant + Send + 'static,
+    R: ToVariant + Send + 'static,
+    E: Display + Send + 'static,
+{
+    fn id(&self) -> u64 {
+        self.ctl.id
+    }
+
     fn attach_qobject(&self, obj: *mut QWorker, guard: CxxQtThread<QWorker>) {
-        self.obj.set(obj);
-        *self.guard.borrow_mut() = Some(guard);
+        *self.attached.borrow_mut() = Some(Attached { obj, guard });
     }
 
     fn start(&self) -> Result<(), StartError> {
@@ -541,7 +713,7 @@ where
 
     fn control(&self, c: Control) {
         let h = &self.ctl.handle;
-        if self.kind == Kind::Function && c != Control::Quit {
+        if self.ctl.kind == WorkerKind::Function && c != Control::Quit {
             let call = match c {
                 Control::Pause => "pause",
                 Control::Resume => "resume",
@@ -559,15 +731,13 @@ where
         match c {
             Control::Pause => h.pause(),
             Control::Resume => h.resume(),
-            Control::Toggle => {
-                h.toggle_pause();
-            }
+            Control::Toggle => drop(h.toggle_pause()),
             Control::Quit => h.quit(),
         }
     }
 
     fn send_variant(&self, v: &QVariant) -> Result<(), String> {
-        if self.kind == Kind::Function {
+        if self.ctl.kind == WorkerKind::Function {
             return Err(
                 "a function worker does not receive values (only generator workers do)".into(),
             );
@@ -579,7 +749,7 @@ where
         })
     }
 
-    fn state(&self) -> State {
+    fn state(&self) -> WorkerState {
         self.delivered_state()
     }
 
@@ -599,21 +769,31 @@ where
         self.ctl.handle.name()
     }
 
-    fn kind(&self) -> Kind {
-        self.kind
+    fn kind(&self) -> WorkerKind {
+        self.ctl.kind
     }
 
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
+    fn owner_dropped(&self) {
+        self.ctl.handle.quit();
+        if self.draining.get() {
+            // A callback dropped it: deliver nothing more. The object may be on the stack
+            // (an emit), so it goes later.
+            self.close_delivery();
+            self.with_qobject(|o| glue::delete_later(o.upcast_pin()));
+        } else if let Some(p) = self.qobject_ptr() {
+            // SAFETY: alive (checked just now), made by `UniquePtr::into_raw` for the owner
+            // that is going now (`WorkerBase::qobject_ptr`), on its thread; deleted once, here.
+            drop(unsafe { cxx::UniquePtr::from_raw(p) });
+        }
     }
 
     fn qobject_destroyed(&self) {
-        self.obj.set(std::ptr::null_mut());
-        self.gone.set(true);
+        *self.attached.borrow_mut() = None;
+        self.delivery.set(Delivery::ObjectGone);
         self.ctl.handle.quit();
-        self.closed.set(true);
         if let Ok(mut slot) = self.receiver.try_borrow_mut() {
             drop(slot.take()); // closes the mailbox: undelivered events are dropped
         }
+        self.close_tap(); // a no-op for a tap that saw `finished`
     }
 }

@@ -1,19 +1,26 @@
 //! The `QWorker` QObject (QML: `Worker`): one per worker, with real Qt signals, properties
-//! reflecting the delivered state, and invokable controls. Also the glue functions written in
-//! C++ (`cpp/glue.cpp`).
+//! reflecting the delivered state, and invokable controls. It holds a type-erased driver
+//! (`driver.rs`), which emits on it: the one import cycle of this layer (see `mod.rs`).
 //!
-//! The object holds a type-erased driver (`driver.rs`); everything typed lives
-//! there. Draining runs here, on the object's thread, when the worker's waker posts it.
+//! A `QWorker` made by QML or C++ gets its driver at `start()`, from the task named in
+//! `task` ([`TaskSource`], installed by the task registry).
 
 use std::pin::Pin;
 use std::rc::Rc;
 
+use std::sync::OnceLock;
+
 use cxx_qt::{CxxQtType, Threading};
 use cxx_qt_lib::{QList, QString, QVariant};
 
-use super::driver::Driver;
+use super::app;
+use super::driver::{self, Control, Driver, Maker};
+use super::glue::{self, Level, log};
+use super::hub;
+use crate::core::Options;
+use crate::{Policy, WorkerState};
 
-/// The cxx-qt bridge: the `QWorker` QObject and the C++ glue functions.
+/// The cxx-qt bridge: the `QWorker` QObject.
 #[cxx_qt::bridge]
 pub(crate) mod ffi {
     unsafe extern "C++" {
@@ -23,25 +30,6 @@ pub(crate) mod ffi {
         type QVariant = cxx_qt_lib::QVariant;
         include!("cxx-qt-lib/qlist.h");
         type QList_QVariant = cxx_qt_lib::QList<QVariant>;
-    }
-
-    #[namespace = "qworker::glue"]
-    unsafe extern "C++" {
-        include!("qworker/glue.h");
-        fn log_message(level: i32, message: &str);
-        fn signal_index(obj: &QObject, signature: &str) -> i32;
-        fn signal_connected(obj: &QObject, index: i32) -> bool;
-        fn has_application() -> bool;
-        fn on_gui_thread() -> bool;
-        fn move_to_gui_thread(obj: Pin<&mut QObject>);
-        fn delete_later(obj: Pin<&mut QObject>);
-        fn set_cpp_ownership(obj: Pin<&mut QObject>);
-        fn exit_application(code: i32);
-        fn connect_about_to_quit(callback: fn());
-        fn process_events_for(max_ms: i32);
-        fn capture_begin();
-        fn capture_end();
-        fn capture_take() -> Vec<String>;
     }
 
     unsafe extern "RustQt" {
@@ -155,45 +143,30 @@ pub(crate) mod ffi {
 
     impl cxx_qt::Threading for QWorker {}
 
-    unsafe extern "RustQt" {
-        /// The delivery hub's object: drains of all workers are posted to it (one at a time).
-        #[qobject]
-        type QWorkerHub = super::QWorkerHubRust;
-    }
-
-    impl cxx_qt::Threading for QWorkerHub {}
-
     #[namespace = "rust::cxxqtlib1"]
     unsafe extern "C++" {
         include!("cxx-qt-lib/common.h");
         #[rust_name = "new_qworker"]
         fn make_unique() -> UniquePtr<QWorker>;
-        #[rust_name = "new_hub"]
-        fn make_unique() -> UniquePtr<QWorkerHub>;
     }
 }
 
 pub use ffi::QWorker;
-pub(crate) use ffi::QWorkerHub;
 
-/// The Rust side of the hub's object (no state: the hub lives in `hub.rs`).
-#[derive(Default)]
-pub struct QWorkerHubRust;
+/// How a QML- or C++-made `QWorker` gets the work its `task` names: the converted arguments
+/// as a [`Maker`], or a message saying what was expected. Installed by the task registry
+/// when the first task is registered, so this file does not depend on the registry.
+pub(crate) type TaskSource = fn(task: &str, args: &[QVariant]) -> Result<Maker, String>;
 
-/// Log levels of [`log`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Level {
-    Warning = 2,
-    Critical = 3,
+static TASK_SOURCE: OnceLock<TaskSource> = OnceLock::new();
+
+/// Installs the task source (once; later calls change nothing).
+pub(crate) fn set_task_source(source: TaskSource) {
+    let _ = TASK_SOURCE.set(source);
 }
 
-/// Writes through Qt's message handler, category `qworker`.
-pub(crate) fn log(level: Level, message: &str) {
-    ffi::log_message(level as i32, message);
-}
-
-/// The Rust side of a `QWorker`.
-#[derive(Default)]
+/// The Rust side of a `QWorker` (cxx-qt's name for it; not used directly).
+#[doc(hidden)]
 pub struct QWorkerRust {
     pub(crate) driver: Option<Rc<dyn Driver>>,
     task: QString,
@@ -201,11 +174,33 @@ pub struct QWorkerRust {
     policy: QString,
 }
 
+impl Default for QWorkerRust {
+    fn default() -> Self {
+        // Keeps cpp/qml_module.cpp linked wherever QWorker is (see cpp/glue.h).
+        glue::qml_module_anchor();
+        QWorkerRust {
+            driver: None,
+            task: QString::default(),
+            args: QList::default(),
+            policy: QString::default(),
+        }
+    }
+}
+
+impl std::fmt::Debug for QWorkerRust {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("QWorkerRust")
+            .field("task", &self.task.to_string())
+            .field("attached", &self.driver.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
 impl Drop for QWorkerRust {
     fn drop(&mut self) {
         if let Some(d) = self.driver.take() {
             d.qobject_destroyed();
-            super::hub::unregister(d.id());
+            hub::unregister(d.id());
         }
     }
 }
@@ -223,14 +218,14 @@ impl QWorker {
     /// QML `paused`: between the delivered `paused` and `resumed`.
     pub fn is_paused(&self) -> bool {
         self.driver()
-            .is_some_and(|d| d.state() == crate::core::State::Paused)
+            .is_some_and(|d| d.state() == WorkerState::Paused)
     }
 
     /// QML `state`: `"pending"`, `"running"`, `"paused"` or `"finished"`.
     pub fn state_name(&self) -> QString {
         QString::from(
             self.driver()
-                .map_or(crate::core::State::Pending, |d| d.state())
+                .map_or(WorkerState::Pending, |d| d.state())
                 .as_str(),
         )
     }
@@ -313,42 +308,45 @@ impl QWorker {
         attached
     }
 
-    /// Builds the driver for `task` from the registry (QML/C++-created workers). An unknown
-    /// task, bad arguments or a bad policy give a worker that reports `errored` saying why.
+    /// Builds the driver for `task` from the task source (QML/C++-created workers). An
+    /// unknown task, bad arguments or a bad policy give a worker that reports `errored`
+    /// saying why.
     fn attach_task(self: &mut Pin<&mut Self>) -> bool {
         let task = self.rust().task.to_string();
         if task.is_empty() {
-            let known = super::registry::registered_tasks().join(", ");
             log(
                 Level::Warning,
-                &format!(
-                    "Worker.start(): set `task` to the name of a task registered from Rust (registered: {})",
-                    if known.is_empty() { "none" } else { &known }
-                ),
+                "Worker.start(): set `task` to the name of a task registered from Rust \
+                 (qworker::register_generator or register_function)",
             );
             return false;
         }
         let args: Vec<QVariant> = self.rust().args.iter().cloned().collect();
         let policy_text = self.rust().policy.to_string();
         let policy = if policy_text.is_empty() {
-            Ok(crate::core::Policy::All)
+            Ok(Policy::All)
         } else {
-            crate::core::Policy::parse(&policy_text)
+            Policy::parse(&policy_text).map_err(|e| format!("task '{task}': {e}"))
         };
-        let made = policy
-            .clone()
-            .map_err(|e| format!("task '{task}': {e}"))
-            .and_then(|_| super::registry::driver_for(&task, &args));
-        let maker = made.unwrap_or_else(super::registry::failing);
-        let options = crate::core::Options {
+        let made = policy.clone().and_then(|_| match TASK_SOURCE.get() {
+            Some(source) => source(&task, &args),
+            None => Err(format!(
+                "unknown task '{task}': no task is registered (register one from Rust with \
+                 qworker::register_generator or register_function)"
+            )),
+        });
+        let options = Options {
             name: task,
             policy: policy.unwrap_or_default(),
             progress_total: None,
         };
-        super::app::install_quit_hook();
-        let driver = maker(options);
+        app::install_quit_hook();
+        let driver = match made {
+            Ok(maker) => maker(options),
+            Err(message) => driver::failing(message, options),
+        };
         driver.attach_qobject(self.as_mut().get_ptr(), self.qt_thread());
-        super::hub::register(&driver, false); // this object owns it
+        hub::register(driver.id(), &(driver.clone() as Rc<dyn hub::Drain>), false); // this object owns it
         self.as_mut().fields().driver = Some(driver);
         self.as_mut().name_changed();
         self.as_mut().state_changed();
@@ -356,7 +354,7 @@ impl QWorker {
     }
 
     /// The driver, or a warning naming the call when this object has none.
-    fn driver_for(&self, call: &str) -> Option<Rc<dyn Driver>> {
+    fn driver_or_warn(&self, call: &str) -> Option<Rc<dyn Driver>> {
         let d = self.driver();
         if d.is_none() {
             log(
@@ -372,7 +370,7 @@ impl QWorker {
         if self.driver().is_none() && !self.attach_task() {
             return false;
         }
-        let Some(d) = self.driver_for("start") else {
+        let Some(d) = self.driver_or_warn("start") else {
             return false;
         };
         match d.start() {
@@ -389,28 +387,28 @@ impl QWorker {
 
     /// QML `pause()`: a warning on a function worker.
     pub fn pause(self: Pin<&mut Self>) {
-        if let Some(d) = self.driver_for("pause") {
+        if let Some(d) = self.driver_or_warn("pause") {
             d.control(Control::Pause);
         }
     }
 
     /// QML `resume()`.
     pub fn resume(self: Pin<&mut Self>) {
-        if let Some(d) = self.driver_for("resume") {
+        if let Some(d) = self.driver_or_warn("resume") {
             d.control(Control::Resume);
         }
     }
 
     /// QML `togglePause()`.
     pub fn toggle_pause(self: Pin<&mut Self>) {
-        if let Some(d) = self.driver_for("togglePause") {
+        if let Some(d) = self.driver_or_warn("togglePause") {
             d.control(Control::Toggle);
         }
     }
 
     /// QML `quit()`.
     pub fn quit(self: Pin<&mut Self>) {
-        if let Some(d) = self.driver_for("quit") {
+        if let Some(d) = self.driver_or_warn("quit") {
             d.control(Control::Quit);
             if d.take_abort_notice() {
                 self.abort_requested_changed();
@@ -420,7 +418,7 @@ impl QWorker {
 
     /// QML `send(value)`: `false` with a warning saying what was expected when refused.
     pub fn send(self: Pin<&mut Self>, value: &QVariant) -> bool {
-        let Some(d) = self.driver_for("send") else {
+        let Some(d) = self.driver_or_warn("send") else {
             return false;
         };
         match d.send_variant(value) {
@@ -434,15 +432,6 @@ impl QWorker {
             }
         }
     }
-}
-
-/// A control request, type-erased.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Control {
-    Pause,
-    Resume,
-    Toggle,
-    Quit,
 }
 
 /// Creates a `QWorker` for an existing driver (the QObject of a Rust-created worker, made

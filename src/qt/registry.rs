@@ -12,14 +12,13 @@ use std::sync::{Arc, Mutex};
 
 use cxx_qt_lib::QVariant;
 
-use super::driver::{Driver, Kind};
-use super::qobject::{Level, log};
-use super::variant::{ConvertError, FromVariant, ToVariant};
-use super::worker::make_driver;
-use crate::core::{Context, Options};
+use super::driver::{Driver, Maker, WorkerKind, make_driver};
+use super::glue::{Level, log};
+use super::qobject::set_task_source;
+use super::variant::{ConvertError, FromVariant, ToVariant, YieldVariant};
+use crate::Context;
+use crate::core::lock;
 
-/// Builds the driver of one run from the converted arguments.
-pub(crate) type Maker = Box<dyn FnOnce(Options) -> Rc<dyn Driver>>;
 type Factory = Arc<dyn Fn(&[QVariant]) -> Result<Maker, String> + Send + Sync>;
 
 static REGISTRY: Mutex<BTreeMap<String, Factory>> = Mutex::new(BTreeMap::new());
@@ -96,10 +95,8 @@ from_args_tuple!(3; A: 0, B: 1, C: 2);
 from_args_tuple!(4; A: 0, B: 1, C: 2, D: 3);
 
 fn insert(name: &str, factory: Factory) {
-    let old = REGISTRY
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .insert(name.to_string(), factory);
+    set_task_source(maker_for);
+    let old = lock(&REGISTRY).insert(name.to_string(), factory);
     if old.is_some() {
         log(
             Level::Warning,
@@ -111,12 +108,12 @@ fn insert(name: &str, factory: Factory) {
 fn maker<A, Y, S, R, E>(
     name: &str,
     args: &[QVariant],
-    kind: Kind,
+    kind: WorkerKind,
     body: impl FnOnce(A, &mut Context<Y, S>) -> Result<R, E> + Send + 'static,
 ) -> Result<Maker, String>
 where
     A: FromArgs,
-    Y: ToVariant + Send + 'static,
+    Y: YieldVariant + Send + 'static,
     S: FromVariant + Send + 'static,
     R: ToVariant + Send + 'static,
     E: Display + Send + 'static,
@@ -124,8 +121,7 @@ where
     let a =
         A::from_args(args).map_err(|e| format!("task '{name}' takes {}: {e}", A::signature()))?;
     Ok(Box::new(move |options| {
-        let (typed, _) = make_driver(Box::new(move |cx| body(a, cx)), kind, options);
-        typed as Rc<dyn Driver>
+        make_driver(Box::new(move |cx| body(a, cx)), kind, options) as Rc<dyn Driver>
     }))
 }
 
@@ -151,7 +147,7 @@ where
     R: ToVariant + Send + 'static,
     E: Display + Send + 'static,
 {
-    register(name, Kind::Generator, body);
+    register(name, WorkerKind::Generator, body);
 }
 
 /// Registers a function task (runs once; `cx.check()` lets `quit()` stop it).
@@ -170,15 +166,15 @@ where
     R: ToVariant + Send + 'static,
     E: Display + Send + 'static,
 {
-    register(name, Kind::Function, body);
+    register(name, WorkerKind::Function, body);
 }
 
 /// Registers `body` under `name`: each start converts the arguments and builds a driver.
-fn register<A, Y, S, R, E, F>(name: &str, kind: Kind, body: F)
+fn register<A, Y, S, R, E, F>(name: &str, kind: WorkerKind, body: F)
 where
     A: FromArgs,
     F: Fn(A, &mut Context<Y, S>) -> Result<R, E> + Send + Sync + 'static,
-    Y: ToVariant + Send + 'static,
+    Y: YieldVariant + Send + 'static,
     S: FromVariant + Send + 'static,
     R: ToVariant + Send + 'static,
     E: Display + Send + 'static,
@@ -200,22 +196,13 @@ where
 /// assert!(qworker::registered_tasks().iter().all(|t| !t.is_empty()));
 /// ```
 pub fn registered_tasks() -> Vec<String> {
-    REGISTRY
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .keys()
-        .cloned()
-        .collect()
+    lock(&REGISTRY).keys().cloned().collect()
 }
 
-/// The driver for task `name` with `args`; for an unknown task or bad arguments, a function
-/// driver whose body fails with the message (so the user sees `errored`).
-pub(crate) fn driver_for(name: &str, args: &[QVariant]) -> Result<Maker, String> {
-    let factory = REGISTRY
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .get(name)
-        .cloned();
+/// The maker for task `name` with `args` (the `QWorker`'s task source); for an unknown task
+/// or bad arguments, the message that says what was expected.
+fn maker_for(name: &str, args: &[QVariant]) -> Result<Maker, String> {
+    let factory = lock(&REGISTRY).get(name).cloned();
     match factory {
         Some(f) => f(args),
         None => {
@@ -232,16 +219,4 @@ pub(crate) fn driver_for(name: &str, args: &[QVariant]) -> Result<Maker, String>
             })
         }
     }
-}
-
-/// A function driver that fails with `message`: the lifecycle of a task that cannot run.
-pub(crate) fn failing(message: String) -> Maker {
-    Box::new(move |options| {
-        let (typed, _) = make_driver::<crate::core::NoYield, (), (), String>(
-            Box::new(move |_cx| Err(message)),
-            Kind::Function,
-            options,
-        );
-        typed as Rc<dyn Driver>
-    })
 }

@@ -9,7 +9,7 @@ use std::fmt;
 
 use cxx_qt_lib::{QList, QMap, QMapPair_QString_QVariant, QString, QVariant};
 
-use crate::core::NoYield;
+use crate::NoYield;
 
 /// A value could not be converted; the message says what was expected.
 ///
@@ -164,8 +164,22 @@ impl ToVariant for () {
     }
 }
 
-impl ToVariant for NoYield {
-    fn to_variant(&self) -> Result<QVariant, ConvertError> {
+/// What the driver needs of a yielded type: a conversion for QML/C++ receivers. Every
+/// [`ToVariant`] type has it, and so does [`NoYield`], which on purpose is *not* `ToVariant`:
+/// that keeps `|cx: &mut Context|` (a function worker) and `|cx: &mut Context<Y>|` (a
+/// generator) apart for `create_worker`'s type-based dispatch.
+pub(crate) trait YieldVariant {
+    fn yield_variant(&self) -> Result<QVariant, ConvertError>;
+}
+
+impl<T: ToVariant> YieldVariant for T {
+    fn yield_variant(&self) -> Result<QVariant, ConvertError> {
+        self.to_variant()
+    }
+}
+
+impl YieldVariant for NoYield {
+    fn yield_variant(&self) -> Result<QVariant, ConvertError> {
         match *self {}
     }
 }

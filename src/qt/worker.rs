@@ -1,52 +1,74 @@
 //! The typed Rust API: build a worker from a closure, an iterator or a [`Work`] type, connect
 //! typed callbacks, start it, control it, and hand its `QWorker` to QML or C++.
 //!
-//! A worker value owns its `QWorker`. Dropping it asks the work to quit, drops undelivered
-//! events and deletes the QObject (later, if it is delivering at that moment); the thread ends
-//! at its next checkpoint. [`WorkerBase::detach`] instead lets it run to the end on its own.
+//! A worker value owns its driver (and its `QWorker`, once one is made). Dropping it asks the
+//! work to quit, drops undelivered events and deletes the QObject (later, if it is delivering
+//! at that moment); the thread ends at its next checkpoint. `detach` instead lets it run to
+//! the end on its own.
+//!
+//! # Type parameters
+//!
+//! Always in one order, the order a value meets them: `Y` what the body yields, `S` what the
+//! GUI sends in, `R` what it returns, `E` its error. [`GeneratorWorker<Y, S, R, E>`],
+//! [`WorkerBase<Y, S, R, E>`], [`Context<Y, S>`] and [`Event<Y, R, E>`] all follow it;
+//! [`FunctionWorker<R, E>`] yields and receives nothing.
 
 use std::cell::Cell;
 use std::convert::Infallible;
-use std::fmt::Display;
+use std::fmt::{self, Display};
+use std::marker::PhantomData;
 use std::ops::Deref;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use cxx_qt::casting::Upcast;
 use cxx_qt_lib::{QObjectMutPtr, QVariant};
 
 use super::app;
-use super::driver::Driver;
-use super::driver::{Ctl, Kind, StartError, Typed};
-use super::hub;
-use super::qobject::{QWorker, ffi, new_qworker_for};
-use super::variant::{FromVariant, ToVariant};
-use crate::core::{
-    self, Body, BoxError, Context, Event, NoYield, Options, Policy, Pool, Progress, SendError,
-    State, Work, WorkerError,
+use super::driver::{Controls, Driver, StartError, TypedDriver, WorkerKind, make_driver};
+use super::glue;
+use super::hub::{self, Drain};
+use super::qobject::{QWorker, new_qworker_for};
+use super::variant::{FromVariant, ToVariant, YieldVariant};
+use crate::core::{Body, Options, function_body, iter_body, work_body};
+use crate::{
+    BoxError, Context, Event, NoYield, Policy, Pool, Progress, SendError, Work, WorkerError,
+    WorkerState,
 };
 
-/// What every worker can do; generator and function workers deref to it.
+/// What every worker can do: start, quit, read the delivered state, reach its `QWorker`.
+/// [`GeneratorWorker`] and [`FunctionWorker`] deref to it; take a `&WorkerBase<Y, S, R, E>`
+/// to write code for both kinds.
 pub struct WorkerBase<Y, S, R, E> {
-    ctl: Arc<Ctl<Y, S, R, E>>,
-    /// The driver, when this value lives on the GUI thread (it is the driver's owner).
-    typed: Option<Rc<Typed<Y, S, R, E>>>,
-    /// The same driver, type-erased (for the hub and the QObject).
-    erased: Option<Rc<dyn Driver>>,
-    id: u64,
-    kind: Kind,
-    detached: bool,
+    ctl: Arc<Controls<Y, S, R, E>>,
+    home: Home<Y, S, R, E>,
+    /// The `QWorker` was handed out with C++ ownership (QML's garbage collector keeps off).
     cpp_owned: Cell<bool>,
 }
 
+/// Marks which typed driver a type-erased one is (for `Home::Gui`).
+type Typed<Y, S, R, E> = PhantomData<fn() -> (Y, S, R, E)>;
+
+/// Where the driver lives, from this value's point of view.
+enum Home<Y, S, R, E> {
+    /// Made on the GUI thread: this value owns the driver (type-erased; `gui()` gives the
+    /// typed driver back).
+    Gui(Rc<dyn Driver>, Typed<Y, S, R, E>),
+    /// Made on another thread: the driver runs on the GUI thread on its own; this value
+    /// controls it through the thread-safe half only.
+    Elsewhere,
+    /// Detached: the driver keeps itself until `finished`; this value is about to go.
+    Released,
+}
+
 /// Moves a driver to the GUI thread when a worker is created elsewhere.
-struct ToGuiThread(Rc<dyn Driver>);
+struct ToGuiThread(Rc<dyn Drain>);
 // SAFETY: the only reference to the driver (none was cloned); from here on it is used on the
 // GUI thread only.
 unsafe impl Send for ToGuiThread {}
 
-/// A worker that yields values of type `Y` (and returns `R`, fails with `E`, receives `S`):
+/// A worker that yields values of type `Y`, receives `S`, returns `R` and fails with `E`:
 /// napari's and superqt's `GeneratorWorker`. Can be paused, resumed and sent values.
 ///
 /// ```no_run
@@ -56,11 +78,15 @@ unsafe impl Send for ToGuiThread {}
 ///         cx.yield_(i)?;
 ///     }
 ///     Ok("done")
-/// });
-/// worker.on_yielded(|v| println!("got {v}")).on_returned(|r| println!("{r}"));
+/// })
+/// .named("counter");
+/// assert_eq!(worker.name(), "counter");
+/// // Callbacks chain in any order.
+/// worker.on_returned(|r| println!("{r}")).on_yielded(|v| println!("got {v}"));
+/// worker.on_yielded(|v| println!("again {v}")).on_finished(|| println!("finished"));
 /// worker.start().unwrap();
 /// ```
-pub struct GeneratorWorker<Y, R = (), E = BoxError, S = ()> {
+pub struct GeneratorWorker<Y, S = (), R = (), E = BoxError> {
     base: WorkerBase<Y, S, R, E>,
 }
 
@@ -68,8 +94,11 @@ pub struct GeneratorWorker<Y, R = (), E = BoxError, S = ()> {
 /// `FunctionWorker`. It cannot be paused; with a context it can be quit at `cx.check()`.
 ///
 /// ```no_run
-/// let worker = qworker::function(|| -> Result<u64, qworker::BoxError> { Ok((1..=20).product()) });
-/// worker.on_returned(|v| println!("20! = {v}"));
+/// let worker = qworker::function(|| -> Result<u64, qworker::BoxError> { Ok((1..=20).product()) })
+///     .named("factorial");
+/// assert_eq!(worker.name(), "factorial");
+/// worker.on_returned(|v| println!("20! = {v}")).on_finished(|| println!("done"));
+/// worker.on_finished(|| println!("done")).on_returned(|v| println!("{v}"));
 /// worker.start().unwrap();
 /// ```
 ///
@@ -84,11 +113,16 @@ pub struct GeneratorWorker<Y, R = (), E = BoxError, S = ()> {
 /// let worker = qworker::function(|| Ok::<u8, qworker::BoxError>(1));
 /// worker.send(5); // error: no method named `send`
 /// ```
+///
+/// ```compile_fail
+/// let worker = qworker::function(|| Ok::<u8, qworker::BoxError>(1));
+/// worker.on_yielded(|_| {}); // error: no method named `on_yielded`
+/// ```
 pub struct FunctionWorker<R, E = BoxError> {
     base: WorkerBase<NoYield, (), R, E>,
 }
 
-impl<Y, R, E, S> Deref for GeneratorWorker<Y, R, E, S> {
+impl<Y, S, R, E> Deref for GeneratorWorker<Y, S, R, E> {
     type Target = WorkerBase<Y, S, R, E>;
     fn deref(&self) -> &Self::Target {
         &self.base
@@ -102,75 +136,67 @@ impl<R, E> Deref for FunctionWorker<R, E> {
     }
 }
 
-/// Bounds every worker's types meet: values cross threads; QML/C++ see them as `QVariant`.
-pub trait Types: Send + 'static {}
-impl<T: Send + 'static> Types for T {}
-
-/// The GUI-side driver and the thread-safe control half of one worker.
-pub(crate) type DriverParts<Y, S, R, E> = (Rc<Typed<Y, S, R, E>>, Arc<Ctl<Y, S, R, E>>);
-
-/// A typed driver: the task, its control half and its delivery half, woken through the hub.
-/// Used for workers built in Rust and for registered tasks that QML or C++ start by name.
-pub(crate) fn make_driver<Y, S, R, E>(
-    body: Body<Y, S, R, E>,
-    kind: Kind,
-    options: Options,
-) -> DriverParts<Y, S, R, E>
-where
-    Y: ToVariant + Send + 'static,
-    S: FromVariant + Send + 'static,
-    R: ToVariant + Send + 'static,
-    E: Display + Send + 'static,
-{
-    let id = hub::next_id();
-    let hub = hub::hub(); // created here (usually on the GUI thread), not by a first wake
-    let (task, handle, receiver) = core::task(body, options, Box::new(move || hub.wake(id)));
-    let ctl = Arc::new(Ctl {
-        task: Mutex::new(Some(task)),
-        handle,
-        pool: Mutex::new(Pool::global().clone()),
-    });
-    (Rc::new(Typed::new(id, ctl.clone(), receiver, kind)), ctl)
+impl<Y, S, R, E> fmt::Debug for WorkerBase<Y, S, R, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = match &self.home {
+            Home::Gui(d, _) => Some(d.state()),
+            _ => None,
+        };
+        f.debug_struct("Worker")
+            .field("name", &self.ctl.handle.name())
+            .field("kind", &self.ctl.kind)
+            .field("state", &state)
+            .field("abort_requested", &self.ctl.handle.is_abort_requested())
+            .finish()
+    }
 }
 
-fn build<Y, S, R, E>(body: Body<Y, S, R, E>, kind: Kind) -> WorkerBase<Y, S, R, E>
+impl<Y, S, R, E> fmt::Debug for GeneratorWorker<Y, S, R, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.base.fmt(f)
+    }
+}
+
+impl<R, E> fmt::Debug for FunctionWorker<R, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.base.fmt(f)
+    }
+}
+
+fn build<Y, S, R, E>(body: Body<Y, S, R, E>, kind: WorkerKind) -> WorkerBase<Y, S, R, E>
 where
-    Y: ToVariant + Send + 'static,
+    Y: YieldVariant + Send + 'static,
     S: FromVariant + Send + 'static,
     R: ToVariant + Send + 'static,
     E: Display + Send + 'static,
 {
     assert!(
-        ffi::has_application(),
+        glue::has_application(),
         "qworker: create a QGuiApplication (or QCoreApplication) before creating workers"
     );
-    let gui = ffi::on_gui_thread();
+    let gui = glue::on_gui_thread();
     if gui {
         app::install_quit_hook();
     }
-    let (typed, ctl) = make_driver(body, kind, Options::default());
-    let id = typed.id();
-    let (typed, erased) = if gui {
-        let d: Rc<dyn Driver> = typed.clone();
-        hub::register(&d, false); // this value owns it
-        (Some(typed), Some(d))
+    let typed = make_driver(body, kind, Options::default());
+    let ctl = typed.ctl.clone();
+    let home = if gui {
+        hub::register(ctl.id, &(typed.clone() as Rc<dyn Drain>), false); // this value owns it
+        Home::Gui(typed, PhantomData)
     } else {
         // Created in a worker's thread: the driver moves to the GUI thread and runs there
         // on its own; this value controls it through the thread-safe half.
         let moving = ToGuiThread(typed);
+        let id = ctl.id;
         hub::hub().run_on_gui(move || {
             let moving = moving;
-            hub::register_from_elsewhere(moving.0);
+            hub::register_from_elsewhere(id, moving.0);
         });
-        (None, None)
+        Home::Elsewhere
     };
     WorkerBase {
         ctl,
-        typed,
-        erased,
-        id,
-        kind,
-        detached: false,
+        home,
         cpp_owned: Cell::new(false),
     }
 }
@@ -197,7 +223,7 @@ where
 /// worker.on_yielded(|mean| println!("mean[0] = {}", mean[0]));
 /// worker.start().unwrap();
 /// ```
-pub fn generator<Y, S, R, E, F>(body: F) -> GeneratorWorker<Y, R, E, S>
+pub fn generator<Y, S, R, E, F>(body: F) -> GeneratorWorker<Y, S, R, E>
 where
     F: FnOnce(&mut Context<Y, S>) -> Result<R, E> + Send + 'static,
     Y: ToVariant + Send + 'static,
@@ -206,7 +232,7 @@ where
     E: Display + Send + 'static,
 {
     GeneratorWorker {
-        base: build(Box::new(body), Kind::Generator),
+        base: build(Box::new(body), WorkerKind::Generator),
     }
 }
 
@@ -226,7 +252,7 @@ where
     E: Display + Send + 'static,
 {
     FunctionWorker {
-        base: build(core::function_body(f), Kind::Function),
+        base: build(function_body(f), WorkerKind::Function),
     }
 }
 
@@ -253,7 +279,7 @@ where
     E: Display + Send + 'static,
 {
     FunctionWorker {
-        base: build(Box::new(f), Kind::Function),
+        base: build(Box::new(f), WorkerKind::Function),
     }
 }
 
@@ -264,13 +290,13 @@ where
 /// worker.on_yielded(|sq| println!("{sq}"));
 /// worker.start().unwrap();
 /// ```
-pub fn from_iter<I>(iter: I) -> GeneratorWorker<I::Item, (), Infallible, ()>
+pub fn from_iter<I>(iter: I) -> GeneratorWorker<I::Item, (), (), Infallible>
 where
     I: IntoIterator + Send + 'static,
     I::Item: ToVariant + Send + 'static,
 {
     GeneratorWorker {
-        base: build(core::iter_body(iter), Kind::Generator),
+        base: build(iter_body(iter), WorkerKind::Generator),
     }
 }
 
@@ -295,7 +321,7 @@ where
 /// let worker = qworker::from_work(Countdown(3));
 /// worker.start().unwrap();
 /// ```
-pub fn from_work<W>(work: W) -> GeneratorWorker<W::Yield, W::Output, W::Error, W::Input>
+pub fn from_work<W>(work: W) -> GeneratorWorker<W::Yield, W::Input, W::Output, W::Error>
 where
     W: Work,
     W::Yield: ToVariant,
@@ -304,7 +330,7 @@ where
     W::Error: Display,
 {
     GeneratorWorker {
-        base: build(core::work_body(work), Kind::Generator),
+        base: build(work_body(work), WorkerKind::Generator),
     }
 }
 
@@ -315,8 +341,9 @@ where
     R: Send + 'static,
     E: Send + 'static,
 {
-    fn typed(&self, call: &str) -> &Typed<Y, S, R, E> {
-        match &self.typed {
+    /// The typed driver; panics (naming `call`) off the GUI thread.
+    pub(crate) fn typed(&self, call: &str) -> &TypedDriver<Y, S, R, E> {
+        match self.gui() {
             Some(t) => t,
             None => panic!(
                 "qworker: `{call}` connects a callback that runs on the GUI thread, so it must be \
@@ -325,29 +352,38 @@ where
         }
     }
 
+    /// The typed driver, when this value was made on the GUI thread.
+    pub(crate) fn gui(&self) -> Option<&TypedDriver<Y, S, R, E>> {
+        match &self.home {
+            Home::Gui(d, _) => d.as_any().downcast_ref(),
+            _ => None,
+        }
+    }
+
     /// Starts the work on its pool. Events arrive from the event loop only, never inside
     /// this call, so callbacks and connections made right after it miss nothing.
     /// A second call returns [`StartError::AlreadyStarted`] and does not start it twice.
     pub fn start(&self) -> Result<(), StartError> {
-        if self.typed.as_ref().is_some_and(|t| t.qobject_gone()) {
+        if self.gui().is_some_and(|t| t.qobject_gone()) {
             return Err(StartError::Destroyed);
         }
         self.ctl.start()
     }
 
     /// Requests quit: the body stops at its next checkpoint (also while paused); `aborted`
-    /// then `finished` follow. Never blocks.
+    /// then `finished` follow. Never blocks. Once it has returned, no further `yielded`
+    /// reaches any receiver, also when called from inside a callback.
     pub fn quit(&self) {
         self.ctl.handle.quit();
     }
 
     /// The state as delivered to this thread so far (not the request).
-    pub fn state(&self) -> State {
-        match &self.typed {
+    pub fn state(&self) -> WorkerState {
+        match self.gui() {
             Some(t) => t.delivered_state(),
-            None if self.ctl.handle.is_done() => State::Finished,
-            None if self.ctl.handle.is_started() => State::Running,
-            None => State::Pending,
+            None if self.ctl.handle.is_done() => WorkerState::Finished,
+            None if self.ctl.handle.is_started() => WorkerState::Running,
+            None => WorkerState::Pending,
         }
     }
 
@@ -358,12 +394,12 @@ where
 
     /// `true` between the delivered `paused` and `resumed`.
     pub fn is_paused(&self) -> bool {
-        self.state() == State::Paused
+        self.state() == WorkerState::Paused
     }
 
     /// `true` once `finished` was delivered.
     pub fn is_finished(&self) -> bool {
-        self.state() == State::Finished
+        self.state() == WorkerState::Finished
     }
 
     /// `true` once quit was requested.
@@ -373,20 +409,24 @@ where
 
     /// The latest delivered progress.
     pub fn progress(&self) -> Progress {
-        self.typed
-            .as_ref()
+        self.gui()
             .map(|t| t.delivered_progress())
             .unwrap_or_default()
     }
 
-    /// The worker's name (logs, `await_workers` errors, QML's `name`).
+    /// The worker's name (logs, `await_workers` errors, QML's `name`); set it with `named`.
     pub fn name(&self) -> String {
         self.ctl.handle.name()
     }
 
-    /// `"function"` or `"generator"`.
-    pub fn kind(&self) -> Kind {
-        self.kind
+    /// The worker's description (napari's progress `desc`); set it with `described`.
+    pub fn description(&self) -> String {
+        self.ctl.description()
+    }
+
+    /// [`WorkerKind::Function`] or [`WorkerKind::Generator`].
+    pub fn kind(&self) -> WorkerKind {
+        self.ctl.kind
     }
 
     /// The `QWorker` QObject, to expose to QML or C++ (for example as a context property or
@@ -394,19 +434,21 @@ where
     /// for a QObject); it lives as long as this value (or until `finished` when detached).
     /// `None` off the GUI thread, or once the object was destroyed.
     pub fn qobject_ptr(&self) -> Option<*mut QWorker> {
-        let t = self.typed.as_ref()?;
-        if let Some(p) = t.qobject() {
+        let t = self.gui()?;
+        if let Some(p) = t.qobject_ptr() {
             return Some(p);
         }
         if t.qobject_gone() {
             return None;
         }
-        let mut obj = new_qworker_for(self.erased.clone()?);
+        let Home::Gui(d, _) = &self.home else {
+            return None;
+        };
+        let mut obj = new_qworker_for(d.clone());
         // Handed out to QML or C++: keep QML's garbage collector away from it (this value
         // owns it).
         if !self.cpp_owned.replace(true) {
-            let o: Pin<&mut cxx_qt::QObject> = obj.pin_mut().upcast_pin();
-            ffi::set_cpp_ownership(o);
+            glue::set_cpp_ownership(obj.pin_mut().upcast_pin());
         }
         Some(obj.into_raw())
     }
@@ -431,109 +473,49 @@ where
         }
     }
 
-    /// Calls `f` on the GUI thread with the `QWorker`, if it still exists. For connecting
-    /// cxx-qt signal handlers or reading properties from Rust.
+    /// Calls `f` on the GUI thread with the `QWorker` (made if needed), if it still exists.
+    /// For connecting cxx-qt signal handlers or reading properties from Rust.
     pub fn with_qobject<T>(&self, f: impl FnOnce(Pin<&mut QWorker>) -> T) -> Option<T> {
-        let p = self.qobject_ptr()?;
-        // SAFETY: alive (just checked or made), on its thread; the reference lives for `f`,
-        // as the one cxx-qt hands to an invokable.
-        Some(f(unsafe { Pin::new_unchecked(&mut *p) }))
+        self.qobject_ptr()?;
+        self.gui()?.with_qobject(f)
     }
 
     /// Runs the worker to its end on its own: the `QWorker` deletes itself after `finished`.
     /// Starts it first if it was not started.
-    pub fn detach(mut self) -> Result<(), StartError> {
+    fn detach_base(mut self) -> Result<(), StartError> {
         match self.start() {
             Ok(()) | Err(StartError::AlreadyStarted) => {}
             Err(e) => return Err(e),
         }
-        self.detached = true;
-        if let (Some(t), Some(d)) = (&self.typed, &self.erased) {
-            t.detached.set(true);
-            hub::register(d, true); // it now keeps itself alive until `finished`
-            if t.delivered_state() == State::Finished {
-                hub::unregister(self.id);
-                d.after_finished();
+        let id = self.ctl.id;
+        match std::mem::replace(&mut self.home, Home::Released) {
+            Home::Gui(d, _) => {
+                let t: &TypedDriver<Y, S, R, E> = d.as_any().downcast_ref().expect("typed");
+                t.detach();
+                let entry: Rc<dyn Drain> = d.clone();
+                hub::register(id, &entry, true); // it now keeps itself alive until `finished`
+                if t.delivered_state() == WorkerState::Finished {
+                    hub::unregister(id);
+                    entry.after_finished();
+                }
             }
+            // Off the GUI thread the driver already runs on its own.
+            Home::Elsewhere | Home::Released => {}
         }
-        // Off the GUI thread the driver already runs on its own.
         Ok(())
     }
 
-    // ---- typed callbacks (GUI thread) ----
-
-    /// Connects a callback to `started`.
-    pub fn on_started(&self, f: impl FnMut() + 'static) -> &Self {
-        self.typed("on_started").callbacks.started.add(Box::new(f));
-        self
-    }
-
-    /// Connects a callback to `returned`; it gets the body's `Ok` value.
-    pub fn on_returned(&self, f: impl FnMut(&R) + 'static) -> &Self {
-        self.typed("on_returned")
-            .callbacks
-            .returned
-            .add(Box::new(f));
-        self
-    }
-
-    /// Connects a callback to `errored`; it gets the error value or the panic message.
-    /// With no `errored` receiver at all, errors are logged through Qt's message handler.
-    pub fn on_errored(&self, f: impl FnMut(&WorkerError<E>) + 'static) -> &Self {
-        self.typed("on_errored").callbacks.errored.add(Box::new(f));
-        self
-    }
-
-    /// Connects a callback to `warned`.
-    pub fn on_warned(&self, f: impl FnMut(&str) + 'static) -> &Self {
-        self.typed("on_warned").callbacks.warned.add(Box::new(f));
-        self
-    }
-
-    /// Connects a callback to progress (coalesced: the newest value, never a backlog).
-    pub fn on_progress(&self, f: impl FnMut(Progress) + 'static) -> &Self {
-        self.typed("on_progress")
-            .callbacks
-            .progress
-            .add(Box::new(f));
-        self
-    }
-
-    /// Connects a callback to `aborted` (quit was requested before the body returned).
-    pub fn on_aborted(&self, f: impl FnMut() + 'static) -> &Self {
-        self.typed("on_aborted").callbacks.aborted.add(Box::new(f));
-        self
-    }
-
-    /// Connects a callback to `finished`, the last event, delivered once.
-    pub fn on_finished(&self, f: impl FnMut() + 'static) -> &Self {
-        self.typed("on_finished")
-            .callbacks
-            .finished
-            .add(Box::new(f));
-        self
-    }
-
-    /// Connects a callback that sees every event, in order (before the per-signal ones).
-    pub fn on_event(&self, f: impl FnMut(&Event<Y, R, E>) + 'static) -> &Self {
-        self.typed("on_event").callbacks.event.add(Box::new(f));
-        self
-    }
-
-    /// Like [`on_event`](Self::on_event), but callable from any thread: for a worker created
-    /// and started inside another worker's body. The callback still runs on the GUI thread.
-    pub fn on_event_send(&self, f: impl FnMut(&Event<Y, R, E>) + Send + 'static) -> &Self
-    where
-        Y: 'static,
-    {
-        match &self.typed {
+    /// Like `on_event`, but callable from any thread: for a worker created and started
+    /// inside another worker's body. The callback still runs on the GUI thread.
+    pub fn on_event_send(&self, f: impl FnMut(&Event<Y, R, E>) + Send + 'static) -> &Self {
+        match self.gui() {
             Some(t) => t.callbacks.event.add(Box::new(f)),
             None => {
                 // Runs before any delivery: posted to the hub before `start()` can wake it.
-                let id = self.id;
+                let id = self.ctl.id;
                 hub::hub().run_on_gui(move || {
                     if let Some(d) = hub::lookup(id)
-                        && let Some(t) = d.as_any().downcast_ref::<Typed<Y, S, R, E>>()
+                        && let Some(t) = d.as_any().downcast_ref::<TypedDriver<Y, S, R, E>>()
                     {
                         t.callbacks.event.add(Box::new(f));
                     }
@@ -544,37 +526,152 @@ where
     }
 }
 
-impl<Y, R, E, S> GeneratorWorker<Y, R, E, S>
+impl<Y, S, R, E> Drop for WorkerBase<Y, S, R, E> {
+    fn drop(&mut self) {
+        match std::mem::replace(&mut self.home, Home::Released) {
+            Home::Released => {} // detached: it runs on its own
+            Home::Elsewhere => {
+                // Created off the GUI thread: the driver is there; let it go there.
+                self.ctl.handle.quit();
+                let id = self.ctl.id;
+                hub::hub().run_on_gui(move || hub::unregister(id));
+            }
+            Home::Gui(d, _) => {
+                d.owner_dropped();
+                hub::unregister(self.ctl.id);
+            }
+        }
+    }
+}
+
+/// The callback methods both kinds have; each returns the worker, so they chain.
+macro_rules! common_callbacks {
+    ($Y:ty, $S:ty) => {
+        /// Connects a callback to `started`.
+        pub fn on_started(&self, f: impl FnMut() + 'static) -> &Self {
+            self.base
+                .typed("on_started")
+                .callbacks
+                .started
+                .add(Box::new(f));
+            self
+        }
+
+        /// Connects a callback to `returned`; it gets the body's `Ok` value.
+        pub fn on_returned(&self, f: impl FnMut(&R) + 'static) -> &Self {
+            self.base
+                .typed("on_returned")
+                .callbacks
+                .returned
+                .add(Box::new(f));
+            self
+        }
+
+        /// Connects a callback to `errored`; it gets the error value or the panic message.
+        /// With no `errored` receiver at all, errors are logged through Qt's message handler.
+        pub fn on_errored(&self, f: impl FnMut(&WorkerError<E>) + 'static) -> &Self {
+            self.base
+                .typed("on_errored")
+                .callbacks
+                .errored
+                .add(Box::new(f));
+            self
+        }
+
+        /// Connects a callback to `warned`.
+        pub fn on_warned(&self, f: impl FnMut(&str) + 'static) -> &Self {
+            self.base
+                .typed("on_warned")
+                .callbacks
+                .warned
+                .add(Box::new(f));
+            self
+        }
+
+        /// Connects a callback to progress (coalesced: the newest value, never a backlog).
+        pub fn on_progress(&self, f: impl FnMut(Progress) + 'static) -> &Self {
+            self.base
+                .typed("on_progress")
+                .callbacks
+                .progress
+                .add(Box::new(f));
+            self
+        }
+
+        /// Connects a callback to `aborted` (quit was requested before the body returned).
+        pub fn on_aborted(&self, f: impl FnMut() + 'static) -> &Self {
+            self.base
+                .typed("on_aborted")
+                .callbacks
+                .aborted
+                .add(Box::new(f));
+            self
+        }
+
+        /// Connects a callback to `finished`, the last event, delivered once.
+        pub fn on_finished(&self, f: impl FnMut() + 'static) -> &Self {
+            self.base
+                .typed("on_finished")
+                .callbacks
+                .finished
+                .add(Box::new(f));
+            self
+        }
+
+        /// Connects a callback that sees every event, in order (before the per-signal ones).
+        pub fn on_event(&self, f: impl FnMut(&Event<$Y, R, E>) + 'static) -> &Self {
+            self.base.typed("on_event").callbacks.event.add(Box::new(f));
+            self
+        }
+
+        /// Names the worker (logs, `await_workers`, QML's `name`); read it with `name()`.
+        pub fn named(self, name: &str) -> Self {
+            self.base.ctl.handle.set_name(name);
+            self
+        }
+
+        /// Describes the work (napari's progress `desc`, shown by task lists); read it with
+        /// `description()`.
+        pub fn described(self, description: &str) -> Self {
+            self.base.ctl.set_description(description);
+            self
+        }
+
+        /// Runs on `pool` instead of [`Pool::global`]; before `start()`.
+        pub fn pool(self, pool: &Pool) -> Self {
+            self.base.ctl.set_pool(pool);
+            self
+        }
+
+        /// A progress total set up front (napari's `progress={"total": n}`): the worker starts
+        /// at `0 of total`; each `yield_` then counts one unit. Before `start()`.
+        pub fn progress_total(self, total: u64) -> Self {
+            self.base
+                .ctl
+                .with_task(|t| t.set_progress_total(Some(total)));
+            self
+        }
+
+        /// Runs the worker to its end on its own: the `QWorker` deletes itself after
+        /// `finished`. Starts it first if it was not started.
+        pub fn detach(self) -> Result<(), StartError> {
+            self.base.detach_base()
+        }
+    };
+}
+
+impl<Y, S, R, E> GeneratorWorker<Y, S, R, E>
 where
     Y: Send + 'static,
     S: Send + 'static,
     R: Send + 'static,
     E: Send + 'static,
 {
+    common_callbacks!(Y, S);
+
     /// How yielded values are delivered (default [`Policy::All`]); before `start()`.
     pub fn policy(self, policy: Policy) -> Self {
         self.base.ctl.with_task(|t| t.set_policy(policy));
-        self
-    }
-
-    /// A total set up front: each `yield_` counts one unit of progress (napari's behaviour);
-    /// before `start()`.
-    pub fn progress_total(self, total: u64) -> Self {
-        self.base
-            .ctl
-            .with_task(|t| t.set_progress_total(Some(total)));
-        self
-    }
-
-    /// Names the worker (logs, `await_workers`, QML's `name`).
-    pub fn name(self, name: &str) -> Self {
-        self.base.ctl.handle.set_name(name);
-        self
-    }
-
-    /// Runs on `pool` instead of [`Pool::global`]; before `start()`.
-    pub fn pool(self, pool: &Pool) -> Self {
-        *self.base.ctl.pool.lock().unwrap_or_else(|p| p.into_inner()) = pool.clone();
         self
     }
 
@@ -629,11 +726,6 @@ where
             .add(Box::new(f));
         self
     }
-
-    /// Runs the worker to its end on its own (see [`WorkerBase::detach`]).
-    pub fn detach(self) -> Result<(), StartError> {
-        self.base.detach()
-    }
 }
 
 impl<R, E> FunctionWorker<R, E>
@@ -641,53 +733,10 @@ where
     R: Send + 'static,
     E: Send + 'static,
 {
-    /// Names the worker (logs, `await_workers`, QML's `name`).
-    pub fn name(self, name: &str) -> Self {
-        self.base.ctl.handle.set_name(name);
-        self
-    }
+    common_callbacks!(NoYield, ());
 
-    /// Runs on `pool` instead of [`Pool::global`]; before `start()`.
-    pub fn pool(self, pool: &Pool) -> Self {
-        *self.base.ctl.pool.lock().unwrap_or_else(|p| p.into_inner()) = pool.clone();
-        self
-    }
-
-    /// Runs the worker to its end on its own (see [`WorkerBase::detach`]).
-    pub fn detach(self) -> Result<(), StartError> {
-        self.base.detach()
-    }
-}
-
-impl<Y, S, R, E> Drop for WorkerBase<Y, S, R, E> {
-    fn drop(&mut self) {
-        if self.detached {
-            return;
-        }
-        self.ctl.handle.quit();
-        self.erased = None;
-        let Some(t) = self.typed.take() else {
-            // Created off the GUI thread: the driver is there; let it go there.
-            let id = self.id;
-            hub::hub().run_on_gui(move || hub::unregister(id));
-            return;
-        };
-        let draining = t.is_draining();
-        if draining {
-            t.close_delivery(); // a callback dropped it: deliver nothing more
-        }
-        if let Some(p) = t.qobject() {
-            if draining {
-                // Inside its own delivery: the object may be on the stack (an emit).
-                // SAFETY: alive (checked), deleteLater is safe anywhere.
-                let o: Pin<&mut cxx_qt::QObject> =
-                    unsafe { Pin::new_unchecked(&mut *p) }.upcast_pin();
-                ffi::delete_later(o);
-            } else {
-                // SAFETY: alive (checked), owned by this value, on its thread.
-                drop(unsafe { cxx::UniquePtr::from_raw(p) });
-            }
-        }
-        hub::unregister(self.id);
+    /// The shared part, owned (for the futures that own a worker, `futures.rs`).
+    pub(crate) fn into_base(self) -> WorkerBase<NoYield, (), R, E> {
+        self.base
     }
 }

@@ -1,8 +1,13 @@
 //! A tiny harness for Qt tests: one QGuiApplication on the real main thread, cases run one
 //! after another, a panic fails the case (not the run), and the last line reads
 //! `N passed, N failed` for CI.
+//!
+//! Each test binary's `main` creates what Qt needs (the application, maybe an engine) and
+//! hands its table of named case functions to [`run`].
 
 #![allow(dead_code)]
+
+pub mod rng;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
@@ -66,6 +71,17 @@ impl Harness {
         println!("{} passed, {} failed", self.passed, self.failed.len());
         std::process::exit(if self.failed.is_empty() { 0 } else { 1 });
     }
+}
+
+/// Runs `cases` in order through a [`Harness`] (`cargo test -- NAME` runs those whose name
+/// contains NAME), prints `test NAME ... ok` or `... FAILED: why` for each and the summary
+/// `N passed, N failed`, and exits: code 1 if any case failed. Creates nothing Qt-specific.
+pub fn run(cases: &[(&str, fn())]) -> ! {
+    let mut h = Harness::new();
+    for &(name, case) in cases {
+        h.case(name, case);
+    }
+    h.finish()
 }
 
 /// Spins the event loop until `cond` holds; panics (failing the case) after 30 s.

@@ -21,7 +21,7 @@ use cxx_qt::{CxxQtType, Threading};
 use cxx_qt_lib::{QImage, QVariant};
 
 use super::frame::Frame;
-use super::qobject::{Level, log};
+use crate::qt::glue::{Level, log};
 
 #[cxx_qt::bridge]
 mod ffi {
@@ -42,17 +42,22 @@ mod ffi {
         type QObject = cxx_qt::QObject;
     }
 
-    #[namespace = "qworker::frames"]
+    #[namespace = "qworker::frame"]
     unsafe extern "C++" {
-        include!("qworker/frames.h");
+        include!("qworker/frame.h");
+        fn variant_has_image(v: &QVariant) -> bool;
+        fn variant_image(v: &QVariant) -> QImage;
+    }
+
+    #[namespace = "qworker::frameview"]
+    unsafe extern "C++" {
+        include!("qworker/frameview.h");
         type FrameLink;
         /// # Safety
         /// Both are null or live QObjects on this thread.
         unsafe fn link_frames(source: *mut QObject, view: *mut QObject) -> UniquePtr<FrameLink>;
         fn frame_link_source(link: &FrameLink) -> *mut QObject;
         fn frame_link_connected(link: &FrameLink) -> bool;
-        fn variant_has_image(v: &QVariant) -> bool;
-        fn variant_image(v: &QVariant) -> QImage;
         fn paint_fitted(
             painter: Pin<&mut QPainter>,
             image: &QImage,
@@ -148,6 +153,15 @@ mod ffi {
 pub use ffi::FrameView;
 
 /// The Rust side of a `FrameView`.
+impl std::fmt::Debug for FrameViewRust {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FrameViewRust")
+            .field("received", &self.received)
+            .finish_non_exhaustive()
+    }
+}
+
+#[doc(hidden)]
 pub struct FrameViewRust {
     image: QImage,
     link: UniquePtr<ffi::FrameLink>,
@@ -261,8 +275,8 @@ impl FrameView {
             log(
                 Level::Warning,
                 &format!(
-                    "FrameView.setFrame: expected an image (a QImage, e.g. a yielded qworker::Frame), got {}",
-                    super::variant::describe(value)
+                    "FrameView.setFrame: expected an image (a QImage, e.g. a yielded qworker::image::Frame), got {}",
+                    crate::qt::variant::describe(value)
                 ),
             );
         }
@@ -285,8 +299,8 @@ impl FrameView {
     /// `on_yielded` callback.
     ///
     /// ```no_run
-    /// # fn f(view: std::pin::Pin<&mut qworker::FrameView>) {
-    /// let frame = qworker::Frame::solid(64, 64, [255, 0, 0, 255]).unwrap();
+    /// # fn f(view: std::pin::Pin<&mut qworker::image::FrameView>) {
+    /// let frame = qworker::image::Frame::solid(64, 64, [255, 0, 0, 255]).unwrap();
     /// view.show_frame(&frame);
     /// # }
     /// ```
@@ -297,7 +311,7 @@ impl FrameView {
     /// Shows `image` (it is shared, not copied).
     ///
     /// ```no_run
-    /// # fn f(view: std::pin::Pin<&mut qworker::FrameView>) {
+    /// # fn f(view: std::pin::Pin<&mut qworker::image::FrameView>) {
     /// view.show_image(cxx_qt_lib::QImage::default()); // a null image clears the view
     /// # }
     /// ```
@@ -341,7 +355,7 @@ impl FrameView {
     /// Images handed to the view so far (`framesReceived`).
     ///
     /// ``` no_run
-    /// # fn f(view: std::pin::Pin<&mut qworker::FrameView>) {
+    /// # fn f(view: std::pin::Pin<&mut qworker::image::FrameView>) {
     /// println!("received {}, shown {}", view.frames_received(), view.frames_shown());
     /// # }
     /// ```
@@ -352,7 +366,7 @@ impl FrameView {
     /// Distinct images painted so far (`framesShown`); at most `frames_received`.
     ///
     /// ``` no_run
-    /// # fn f(view: &qworker::FrameView) {
+    /// # fn f(view: &qworker::image::FrameView) {
     /// assert!(view.frames_shown() <= view.frames_received());
     /// # }
     /// ```
@@ -367,8 +381,8 @@ impl FrameView {
     ///
     /// ``` no_run
     /// # fn f(obj: *mut cxx_qt::QObject) {
-    /// if let Some(view) = unsafe { qworker::FrameView::from_qobject(obj) } {
-    ///     view.show_frame(&qworker::Frame::solid(8, 8, [0, 0, 0, 255]).unwrap());
+    /// if let Some(view) = unsafe { qworker::image::FrameView::from_qobject(obj) } {
+    ///     view.show_frame(&qworker::image::Frame::solid(8, 8, [0, 0, 0, 255]).unwrap());
     /// }
     /// # }
     /// ```

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use cxx_qt_lib::{QImage, QVariant};
 
-use super::variant::{ConvertError, ToVariant};
+use crate::{ConvertError, ToVariant};
 
 #[cxx_qt::bridge]
 mod ffi {
@@ -20,9 +20,12 @@ mod ffi {
         type QImage = cxx_qt_lib::QImage;
     }
 
-    #[namespace = "qworker::frames"]
+    #[namespace = "qworker::frame"]
     unsafe extern "C++" {
-        include!("qworker/frames.h");
+        include!("qworker/frame.h");
+        /// # Safety
+        /// `data` points to `stride * height` readable bytes that stay valid and unchanged
+        /// until `release(info)` is called (Qt calls it when the last image copy is gone).
         unsafe fn wrap_pixels(
             data: *const u8,
             width: i32,
@@ -41,7 +44,7 @@ mod ffi {
 /// How a [`Frame`]'s bytes are laid out: rows top to bottom, pixels left to right, no padding.
 ///
 /// ```
-/// use qworker::FrameFormat;
+/// use qworker::image::FrameFormat;
 /// assert_eq!(FrameFormat::Rgb8.bytes_per_pixel(), 3);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -58,7 +61,7 @@ impl FrameFormat {
     /// Bytes per pixel: 1, 3 or 4.
     ///
     /// ```
-    /// assert_eq!(qworker::FrameFormat::Gray8.bytes_per_pixel(), 1);
+    /// assert_eq!(qworker::image::FrameFormat::Gray8.bytes_per_pixel(), 1);
     /// ```
     pub fn bytes_per_pixel(self) -> usize {
         match self {
@@ -68,7 +71,7 @@ impl FrameFormat {
         }
     }
 
-    /// The code `cpp/frames.cpp` maps to a `QImage::Format`.
+    /// The code `cpp/frame.cpp` maps to a `QImage::Format`.
     fn code(self) -> i32 {
         match self {
             FrameFormat::Gray8 => 0,
@@ -81,7 +84,7 @@ impl FrameFormat {
 /// A frame could not be built; the message says what was wrong.
 ///
 /// ```
-/// let e = qworker::Frame::gray8(4, 4, vec![0; 3]).unwrap_err();
+/// let e = qworker::image::Frame::gray8(4, 4, vec![0; 3]).unwrap_err();
 /// assert_eq!(e.to_string(), "a 4x4 Gray8 frame needs 16 bytes, got 3");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,7 +94,7 @@ impl FrameError {
     /// The message.
     ///
     /// ```
-    /// let e = qworker::Frame::rgb8(1, 1, vec![]).unwrap_err();
+    /// let e = qworker::image::Frame::rgb8(1, 1, vec![]).unwrap_err();
     /// assert!(e.message().contains("needs 3 bytes"));
     /// ```
     pub fn message(&self) -> &str {
@@ -122,7 +125,8 @@ struct Pixels {
 /// which a `FrameView` shows; Rust receivers get the `Frame` itself.
 ///
 /// ```no_run
-/// use qworker::{BoxError, Context, Frame, Policy};
+/// use qworker::image::Frame;
+/// use qworker::{BoxError, Context, Policy};
 /// let worker = qworker::generator(|cx: &mut Context<Frame>| -> Result<(), BoxError> {
 ///     for i in 0..100u32 {
 ///         let pixels: Vec<f32> = (0..64 * 64).map(|p| ((p + i) % 64) as f32 / 63.0).collect();
@@ -165,7 +169,7 @@ impl Frame {
     /// `width * height * format.bytes_per_pixel()` bytes) without copying them.
     ///
     /// ```
-    /// use qworker::{Frame, FrameFormat};
+    /// use qworker::image::{Frame, FrameFormat};
     /// let f = Frame::new(2, 1, FrameFormat::Rgb8, vec![255, 0, 0, 0, 0, 255]).unwrap();
     /// assert_eq!(f.pixel(1, 0), [0, 0, 255, 255]);
     /// assert!(Frame::new(0, 1, FrameFormat::Rgb8, vec![]).is_err());
@@ -223,7 +227,7 @@ impl Frame {
     /// An RGBA frame (4 bytes per pixel, straight alpha).
     ///
     /// ```
-    /// let red = qworker::Frame::rgba8(1, 1, vec![255, 0, 0, 255]).unwrap();
+    /// let red = qworker::image::Frame::rgba8(1, 1, vec![255, 0, 0, 255]).unwrap();
     /// assert_eq!(red.pixel(0, 0), [255, 0, 0, 255]);
     /// ```
     pub fn rgba8(width: u32, height: u32, bytes: Vec<u8>) -> Result<Frame, FrameError> {
@@ -233,7 +237,7 @@ impl Frame {
     /// An RGB frame (3 bytes per pixel).
     ///
     /// ```
-    /// let f = qworker::Frame::rgb8(2, 2, vec![0; 12]).unwrap();
+    /// let f = qworker::image::Frame::rgb8(2, 2, vec![0; 12]).unwrap();
     /// assert_eq!(f.bytes().len(), 12);
     /// ```
     pub fn rgb8(width: u32, height: u32, bytes: Vec<u8>) -> Result<Frame, FrameError> {
@@ -243,7 +247,7 @@ impl Frame {
     /// A grey-level frame (1 byte per pixel).
     ///
     /// ```
-    /// let f = qworker::Frame::gray8(3, 1, vec![0, 128, 255]).unwrap();
+    /// let f = qworker::image::Frame::gray8(3, 1, vec![0, 128, 255]).unwrap();
     /// assert_eq!(f.pixel(1, 0), [128, 128, 128, 255]);
     /// ```
     pub fn gray8(width: u32, height: u32, bytes: Vec<u8>) -> Result<Frame, FrameError> {
@@ -255,9 +259,9 @@ impl Frame {
     /// NaN is black. The mapping runs here, on the calling (worker) thread.
     ///
     /// ```
-    /// let f = qworker::Frame::from_f32(4, 1, &[0.4, 0.45, 0.5, 0.6], (0.45, 0.55)).unwrap();
+    /// let f = qworker::image::Frame::from_f32(4, 1, &[0.4, 0.45, 0.5, 0.6], (0.45, 0.55)).unwrap();
     /// assert_eq!(f.bytes(), &[0, 0, 128, 255]);
-    /// assert!(qworker::Frame::from_f32(1, 1, &[0.0], (1.0, 1.0)).is_err());
+    /// assert!(qworker::image::Frame::from_f32(1, 1, &[0.0], (1.0, 1.0)).is_err());
     /// ```
     pub fn from_f32(
         width: u32,
@@ -293,7 +297,7 @@ impl Frame {
     /// A frame of one colour, `[r, g, b, a]`.
     ///
     /// ```
-    /// let f = qworker::Frame::solid(8, 4, [0, 128, 255, 255]).unwrap();
+    /// let f = qworker::image::Frame::solid(8, 4, [0, 128, 255, 255]).unwrap();
     /// assert_eq!(f.pixel(7, 3), [0, 128, 255, 255]);
     /// ```
     pub fn solid(width: u32, height: u32, rgba: [u8; 4]) -> Result<Frame, FrameError> {
@@ -309,7 +313,7 @@ impl Frame {
     ///
     /// ```no_run
     /// # let image = cxx_qt_lib::QImage::default();
-    /// let frame = qworker::Frame::from_qimage(&image).expect("not a null image");
+    /// let frame = qworker::image::Frame::from_qimage(&image).expect("not a null image");
     /// println!("mean grey {:.1}", frame.mean_gray());
     /// ```
     pub fn from_qimage(image: &QImage) -> Result<Frame, FrameError> {
@@ -326,7 +330,7 @@ impl Frame {
     /// Width in pixels.
     ///
     /// ```
-    /// let f = qworker::Frame::gray8(4, 2, vec![0; 8]).unwrap();
+    /// let f = qworker::image::Frame::gray8(4, 2, vec![0; 8]).unwrap();
     /// assert_eq!((f.width(), f.height(), f.stride()), (4, 2, 4));
     /// ```
     pub fn width(&self) -> u32 {
@@ -336,7 +340,7 @@ impl Frame {
     /// Height in pixels.
     ///
     /// ```
-    /// assert_eq!(qworker::Frame::solid(3, 5, [0; 4]).unwrap().height(), 5);
+    /// assert_eq!(qworker::image::Frame::solid(3, 5, [0; 4]).unwrap().height(), 5);
     /// ```
     pub fn height(&self) -> u32 {
         self.pixels.height
@@ -345,7 +349,7 @@ impl Frame {
     /// The pixel layout.
     ///
     /// ```
-    /// use qworker::{Frame, FrameFormat};
+    /// use qworker::image::{Frame, FrameFormat};
     /// assert_eq!(Frame::rgb8(1, 1, vec![1, 2, 3]).unwrap().format(), FrameFormat::Rgb8);
     /// ```
     pub fn format(&self) -> FrameFormat {
@@ -355,7 +359,7 @@ impl Frame {
     /// The pixel bytes (tightly packed rows).
     ///
     /// ```
-    /// assert_eq!(qworker::Frame::gray8(2, 1, vec![7, 9]).unwrap().bytes(), &[7, 9]);
+    /// assert_eq!(qworker::image::Frame::gray8(2, 1, vec![7, 9]).unwrap().bytes(), &[7, 9]);
     /// ```
     pub fn bytes(&self) -> &[u8] {
         &self.pixels.bytes
@@ -364,7 +368,7 @@ impl Frame {
     /// Bytes per row.
     ///
     /// ```
-    /// assert_eq!(qworker::Frame::rgb8(5, 1, vec![0; 15]).unwrap().stride(), 15);
+    /// assert_eq!(qworker::image::Frame::rgb8(5, 1, vec![0; 15]).unwrap().stride(), 15);
     /// ```
     pub fn stride(&self) -> usize {
         self.pixels.width as usize * self.pixels.format.bytes_per_pixel()
@@ -373,7 +377,7 @@ impl Frame {
     /// The pixel at (`x`, `y`) as `[r, g, b, a]`. Panics when out of bounds, like indexing.
     ///
     /// ```
-    /// let f = qworker::Frame::rgba8(1, 2, vec![1, 2, 3, 4, 5, 6, 7, 8]).unwrap();
+    /// let f = qworker::image::Frame::rgba8(1, 2, vec![1, 2, 3, 4, 5, 6, 7, 8]).unwrap();
     /// assert_eq!(f.pixel(0, 1), [5, 6, 7, 8]);
     /// ```
     pub fn pixel(&self, x: u32, y: u32) -> [u8; 4] {
@@ -396,7 +400,7 @@ impl Frame {
     /// Mean grey level (0..=255) over all pixels, (r + g + b) / 3 per pixel.
     ///
     /// ```
-    /// assert_eq!(qworker::Frame::solid(2, 2, [255, 255, 0, 255]).unwrap().mean_gray(), 170.0);
+    /// assert_eq!(qworker::image::Frame::solid(2, 2, [255, 255, 0, 255]).unwrap().mean_gray(), 170.0);
     /// ```
     pub fn mean_gray(&self) -> f64 {
         self.gray_stats().0
@@ -405,7 +409,7 @@ impl Frame {
     /// Standard deviation of the grey level over all pixels: 0 for a uniform frame.
     ///
     /// ```
-    /// assert_eq!(qworker::Frame::solid(2, 2, [9, 9, 9, 255]).unwrap().gray_stddev(), 0.0);
+    /// assert_eq!(qworker::image::Frame::solid(2, 2, [9, 9, 9, 255]).unwrap().gray_stddev(), 0.0);
     /// ```
     pub fn gray_stddev(&self) -> f64 {
         self.gray_stats().1
@@ -432,7 +436,7 @@ impl Frame {
     /// detach a copy first. Call it on any thread; show the image on the GUI thread.
     ///
     /// ```no_run
-    /// let frame = qworker::Frame::solid(640, 480, [0, 0, 0, 255]).unwrap();
+    /// let frame = qworker::image::Frame::solid(640, 480, [0, 0, 0, 255]).unwrap();
     /// let image = frame.to_qimage();
     /// assert_eq!(image.width(), 640);
     /// ```
@@ -462,7 +466,7 @@ impl Frame {
     /// copied since).
     ///
     /// ```no_run
-    /// let frame = qworker::Frame::solid(4, 4, [1, 2, 3, 255]).unwrap();
+    /// let frame = qworker::image::Frame::solid(4, 4, [1, 2, 3, 255]).unwrap();
     /// assert!(frame.shares_pixels_with(&frame.to_qimage()));
     /// ```
     pub fn shares_pixels_with(&self, image: &QImage) -> bool {
@@ -472,7 +476,7 @@ impl Frame {
     /// Saves the frame as an image file; the format follows the suffix (`.png`, `.jpg`...).
     ///
     /// ```no_run
-    /// qworker::Frame::solid(4, 4, [255, 0, 0, 255]).unwrap().save("red.png").unwrap();
+    /// qworker::image::Frame::solid(4, 4, [255, 0, 0, 255]).unwrap().save("red.png").unwrap();
     /// ```
     pub fn save(&self, path: impl AsRef<std::path::Path>) -> Result<(), FrameError> {
         save_image(&self.to_qimage(), path)
@@ -483,7 +487,7 @@ impl Frame {
 ///
 /// ```no_run
 /// # let image = cxx_qt_lib::QImage::default();
-/// qworker::save_image(&image, "out/shot.png").unwrap();
+/// qworker::image::save_image(&image, "out/shot.png").unwrap();
 /// ```
 pub fn save_image(image: &QImage, path: impl AsRef<std::path::Path>) -> Result<(), FrameError> {
     let path = path.as_ref();

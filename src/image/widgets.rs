@@ -12,8 +12,7 @@ use cxx::UniquePtr;
 use cxx_qt_lib::{QImage, QVariant};
 
 use super::frame::Frame;
-use super::scene::SceneObject;
-use super::worker::GeneratorWorker;
+use crate::GeneratorWorker;
 
 #[cxx_qt::bridge]
 mod ffi {
@@ -59,12 +58,18 @@ mod ffi {
 ///
 /// ```no_run
 /// let mut app = qworker::widgets::Application::new();
-/// let view = qworker::widgets::ImageView::new();
+/// let view = qworker::image::ImageView::new();
 /// view.show();
 /// std::process::exit(app.exec());
 /// ```
 pub struct Application {
     app: UniquePtr<ffi::QApplication>,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application").finish_non_exhaustive()
+    }
 }
 
 impl Application {
@@ -120,8 +125,10 @@ impl Default for Application {
 ///
 /// ```no_run
 /// use std::rc::Rc;
-/// use qworker::{BoxError, Context, Frame, Policy};
-/// use qworker::widgets::{Application, ImageView};
+/// use qworker::image::Frame;
+/// use qworker::{BoxError, Context, Policy};
+/// use qworker::image::ImageView;
+/// use qworker::widgets::Application;
 ///
 /// let mut app = Application::new();
 /// let view = Rc::new(ImageView::new());
@@ -143,6 +150,15 @@ pub struct ImageView {
     view: *mut ffi::ImageView,
 }
 
+impl std::fmt::Debug for ImageView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImageView")
+            .field("frames_received", &self.frames_received())
+            .field("frames_shown", &self.frames_shown())
+            .finish_non_exhaustive()
+    }
+}
+
 impl Default for ImageView {
     fn default() -> Self {
         ImageView::new()
@@ -154,7 +170,7 @@ impl ImageView {
     ///
     /// ``` no_run
     /// # let _app = qworker::widgets::Application::new();
-    /// let view = qworker::widgets::ImageView::new();
+    /// let view = qworker::image::ImageView::new();
     /// view.show();
     /// ```
     pub fn new() -> ImageView {
@@ -173,8 +189,8 @@ impl ImageView {
     /// Shows `frame` (no pixel is copied) and schedules one repaint.
     ///
     /// ``` no_run
-    /// # let view = qworker::widgets::ImageView::new();
-    /// view.show_frame(&qworker::Frame::solid(320, 240, [0, 128, 255, 255]).unwrap());
+    /// # let view = qworker::image::ImageView::new();
+    /// view.show_frame(&qworker::image::Frame::solid(320, 240, [0, 128, 255, 255]).unwrap());
     /// ```
     pub fn show_frame(&self, frame: &Frame) {
         let image = frame.to_qimage();
@@ -184,7 +200,7 @@ impl ImageView {
     /// Shows `image` (shared, not copied). A null image clears the view.
     ///
     /// ``` no_run
-    /// # let view = qworker::widgets::ImageView::new();
+    /// # let view = qworker::image::ImageView::new();
     /// view.show_image(&cxx_qt_lib::QImage::default()); // clears it
     /// ```
     pub fn show_image(&self, image: &QImage) {
@@ -194,9 +210,9 @@ impl ImageView {
     /// Shows the image inside `value` (a worker's yielded `QVariant`); false if none.
     ///
     /// ``` no_run
-    /// # let view = qworker::widgets::ImageView::new();
+    /// # let view = qworker::image::ImageView::new();
     /// use qworker::ToVariant;
-    /// let v = qworker::Frame::solid(4, 4, [0; 4]).unwrap().to_variant().unwrap();
+    /// let v = qworker::image::Frame::solid(4, 4, [0; 4]).unwrap().to_variant().unwrap();
     /// assert!(view.show_variant(&v));
     /// ```
     pub fn show_variant(&self, value: &QVariant) -> bool {
@@ -208,13 +224,13 @@ impl ImageView {
     ///
     /// ``` no_run
     /// # use std::rc::Rc;
-    /// # let view = Rc::new(qworker::widgets::ImageView::new());
-    /// let worker = qworker::from_iter((0..60u8).map(|i| qworker::Frame::solid(64, 64, [i * 4, 0, 0, 255]).unwrap()))
+    /// # let view = Rc::new(qworker::image::ImageView::new());
+    /// let worker = qworker::from_iter((0..60u8).map(|i| qworker::image::Frame::solid(64, 64, [i * 4, 0, 0, 255]).unwrap()))
     ///     .policy(qworker::Policy::Latest);
     /// view.follow(&worker);
     /// worker.start().unwrap();
     /// ```
-    pub fn follow<R, E, S>(self: &Rc<Self>, worker: &GeneratorWorker<Frame, R, E, S>)
+    pub fn follow<S, R, E>(self: &Rc<Self>, worker: &GeneratorWorker<Frame, S, R, E>)
     where
         R: Send + 'static,
         E: Send + 'static,
@@ -231,7 +247,7 @@ impl ImageView {
     /// The colour around the image (default a near-black grey).
     ///
     /// ``` no_run
-    /// # let view = qworker::widgets::ImageView::new();
+    /// # let view = qworker::image::ImageView::new();
     /// view.set_background([0, 0, 0]);
     /// ```
     pub fn set_background(&self, rgb: [u8; 3]) {
@@ -241,7 +257,7 @@ impl ImageView {
     /// Bilinear (`true`, default) or nearest-neighbour scaling.
     ///
     /// ``` no_run
-    /// # let view = qworker::widgets::ImageView::new();
+    /// # let view = qworker::image::ImageView::new();
     /// view.set_smooth(false); // sharp pixels
     /// ```
     pub fn set_smooth(&self, smooth: bool) {
@@ -251,7 +267,7 @@ impl ImageView {
     /// Shows the window.
     ///
     /// ``` no_run
-    /// # let view = qworker::widgets::ImageView::new();
+    /// # let view = qworker::image::ImageView::new();
     /// view.show();
     /// ```
     pub fn show(&self) {
@@ -261,7 +277,7 @@ impl ImageView {
     /// Hides the window.
     ///
     /// ``` no_run
-    /// # let view = qworker::widgets::ImageView::new();
+    /// # let view = qworker::image::ImageView::new();
     /// view.hide();
     /// ```
     pub fn hide(&self) {
@@ -271,7 +287,7 @@ impl ImageView {
     /// `true` while shown.
     ///
     /// ``` no_run
-    /// # let view = qworker::widgets::ImageView::new();
+    /// # let view = qworker::image::ImageView::new();
     /// view.show();
     /// assert!(view.is_visible());
     /// ```
@@ -282,7 +298,7 @@ impl ImageView {
     /// Resizes the window.
     ///
     /// ``` no_run
-    /// # let view = qworker::widgets::ImageView::new();
+    /// # let view = qworker::image::ImageView::new();
     /// view.resize(800, 600);
     /// ```
     pub fn resize(&self, width: i32, height: i32) {
@@ -292,7 +308,7 @@ impl ImageView {
     /// The window title.
     ///
     /// ``` no_run
-    /// # let view = qworker::widgets::ImageView::new();
+    /// # let view = qworker::image::ImageView::new();
     /// view.set_title("camera 1");
     /// ```
     pub fn set_title(&self, title: &str) {
@@ -302,7 +318,7 @@ impl ImageView {
     /// Images handed to the view so far.
     ///
     /// ``` no_run
-    /// # let view = qworker::widgets::ImageView::new();
+    /// # let view = qworker::image::ImageView::new();
     /// println!("{} received, {} shown", view.frames_received(), view.frames_shown());
     /// ```
     pub fn frames_received(&self) -> u64 {
@@ -312,7 +328,7 @@ impl ImageView {
     /// Distinct images painted so far (at most `frames_received`).
     ///
     /// ``` no_run
-    /// # let view = qworker::widgets::ImageView::new();
+    /// # let view = qworker::image::ImageView::new();
     /// assert!(view.frames_shown() <= view.frames_received());
     /// ```
     pub fn frames_shown(&self) -> u64 {
@@ -322,7 +338,7 @@ impl ImageView {
     /// Every paint, resizes and grabs included.
     ///
     /// ``` no_run
-    /// # let view = qworker::widgets::ImageView::new();
+    /// # let view = qworker::image::ImageView::new();
     /// let paints = view.paint_count();
     /// ```
     pub fn paint_count(&self) -> u64 {
@@ -332,23 +348,16 @@ impl ImageView {
     /// The widget as it looks now (this paints it once more).
     ///
     /// ``` no_run
-    /// # let view = qworker::widgets::ImageView::new();
-    /// qworker::save_image(&view.grab(), "view.png").unwrap();
+    /// # let view = qworker::image::ImageView::new();
+    /// qworker::image::save_image(&view.grab(), "view.png").unwrap();
     /// ```
     pub fn grab(&self) -> QImage {
         self.with(ffi::image_view_grab)
     }
 
-    /// The widget as a [`SceneObject`] (properties, `invoke`, `grab`).
-    ///
-    /// ``` no_run
-    /// # let view = qworker::widgets::ImageView::new();
-    /// assert_eq!(view.scene_object().class_name(), "QWidget");
-    /// ```
-    pub fn scene_object(&self) -> SceneObject {
-        let p = self.with(ffi::image_view_qobject);
-        // SAFETY: the widget is alive (owned by self) and on this thread.
-        unsafe { SceneObject::from_ptr(p) }.expect("a widget")
+    /// The widget as a QObject, for scene scripting (`SceneObject::from(&view)`).
+    pub(crate) fn qobject(&self) -> *mut cxx_qt::QObject {
+        self.with(ffi::image_view_qobject)
     }
 }
 

@@ -1,9 +1,24 @@
 //! Helpers for tests and examples that drive a real Qt event loop from Rust: spin it until a
-//! condition holds, and record what went through Qt's message handler.
+//! condition holds, record what went through Qt's message handler, and script a QML scene or
+//! a widget ([`SceneObject`]). The C++ side is `cpp/testing.cpp` and `cpp/scene.cpp`.
 
 use std::time::{Duration, Instant};
 
-use super::qobject::ffi;
+mod scene;
+
+pub use scene::SceneObject;
+
+#[cxx_qt::bridge]
+mod ffi {
+    #[namespace = "qworker::testing"]
+    unsafe extern "C++" {
+        include!("qworker/testing.h");
+        fn process_events_for(max_ms: i32);
+        fn capture_begin();
+        fn capture_end();
+        fn capture_take() -> Vec<String>;
+    }
+}
 
 /// Runs the current thread's event loop for `duration` (events are delivered meanwhile).
 ///
@@ -47,6 +62,7 @@ pub fn wait_until(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
 ///     println!("{line}"); // "warning: worker 'loader': ..."
 /// }
 /// ```
+#[derive(Debug)]
 pub struct MessageCapture(());
 
 impl MessageCapture {

@@ -12,9 +12,8 @@ use std::pin::Pin;
 use cxx::UniquePtr;
 use cxx_qt_lib::{QByteArray, QImage, QList, QQmlApplicationEngine, QUrl, QVariant};
 
-use super::frame::{Frame, FrameError};
-use super::frameview::FrameView;
-use super::variant::{ConvertError, FromVariant, ToVariant};
+use crate::image::{Frame, FrameError, FrameView, ImageView};
+use crate::{ConvertError, FromVariant, ToVariant};
 
 #[cxx_qt::bridge]
 mod ffi {
@@ -31,10 +30,12 @@ mod ffi {
         type QObject = cxx_qt::QObject;
     }
 
-    #[namespace = "qworker::frames"]
+    #[namespace = "qworker::scene"]
     unsafe extern "C++" {
-        include!("qworker/frames.h");
+        include!("qworker/scene.h");
         type ObjectRef;
+        /// # Safety
+        /// `obj` is null or a live QObject.
         unsafe fn object_ref(obj: *mut QObject) -> UniquePtr<ObjectRef>;
         fn object_ref_get(r: &ObjectRef) -> *mut QObject;
         fn engine_root(engine: &QQmlApplicationEngine) -> *mut QObject;
@@ -55,7 +56,7 @@ mod ffi {
 /// A guarded reference to a QObject in a scene (null once it is destroyed).
 ///
 /// ```no_run
-/// # fn f(scene: &qworker::SceneObject) -> Result<(), String> {
+/// # fn f(scene: &qworker::testing::SceneObject) -> Result<(), String> {
 /// let button = scene.find("stopButton").ok_or("no stop button")?;
 /// button.invoke("clicked", &[])?;                 // what a click does
 /// let text: String = scene.find("resultLabel").unwrap().get("text").map_err(|e| e.to_string())?;
@@ -91,7 +92,7 @@ impl SceneObject {
     ///
     /// ``` no_run
     /// # fn f(ptr: *mut cxx_qt::QObject) {
-    /// let obj = unsafe { qworker::SceneObject::from_ptr(ptr) }.expect("not null");
+    /// let obj = unsafe { qworker::testing::SceneObject::from_ptr(ptr) }.expect("not null");
     /// # }
     /// ```
     pub unsafe fn from_ptr(obj: *mut cxx_qt::QObject) -> Option<SceneObject> {
@@ -105,7 +106,7 @@ impl SceneObject {
     ///
     /// ```no_run
     /// # fn f(engine: &cxx_qt_lib::QQmlApplicationEngine) {
-    /// let window = qworker::SceneObject::from_engine(engine).expect("QML loaded");
+    /// let window = qworker::testing::SceneObject::from_engine(engine).expect("QML loaded");
     /// # }
     /// ```
     pub fn from_engine(engine: &QQmlApplicationEngine) -> Option<SceneObject> {
@@ -119,7 +120,7 @@ impl SceneObject {
     ///
     /// ```no_run
     /// let mut engine = cxx_qt_lib::QQmlApplicationEngine::new();
-    /// let window = qworker::SceneObject::load_qml(
+    /// let window = qworker::testing::SceneObject::load_qml(
     ///     engine.pin_mut(),
     ///     "import QtQuick\nWindow { visible: true; width: 200; height: 100 }",
     ///     "file:///inline.qml",
@@ -167,7 +168,7 @@ impl SceneObject {
     /// The raw pointer (null once destroyed).
     ///
     /// ``` no_run
-    /// # fn f(o: &qworker::SceneObject) {
+    /// # fn f(o: &qworker::testing::SceneObject) {
     /// assert_eq!(o.as_ptr().is_null(), !o.is_alive());
     /// # }
     /// ```
@@ -180,7 +181,7 @@ impl SceneObject {
     /// `false` once the object was destroyed.
     ///
     /// ``` no_run
-    /// # fn f(o: &qworker::SceneObject) {
+    /// # fn f(o: &qworker::testing::SceneObject) {
     /// if !o.is_alive() { println!("the window was closed and deleted"); }
     /// # }
     /// ```
@@ -191,7 +192,7 @@ impl SceneObject {
     /// The C++ class name (`"FrameView"`, `"QQuickText"`...), `""` once destroyed.
     ///
     /// ``` no_run
-    /// # fn f(window: &qworker::SceneObject) {
+    /// # fn f(window: &qworker::testing::SceneObject) {
     /// assert_eq!(window.find("view").unwrap().class_name(), "FrameView");
     /// # }
     /// ```
@@ -202,7 +203,7 @@ impl SceneObject {
     /// This object or the first descendant whose `objectName` is `name`.
     ///
     /// ``` no_run
-    /// # fn f(window: &qworker::SceneObject) {
+    /// # fn f(window: &qworker::testing::SceneObject) {
     /// let stop = window.find("stopButton").expect("a STOP button");
     /// # }
     /// ```
@@ -215,7 +216,7 @@ impl SceneObject {
     /// Like [`find`](Self::find), with an error naming what is missing.
     ///
     /// ``` no_run
-    /// # fn f(window: &qworker::SceneObject) -> Result<(), String> {
+    /// # fn f(window: &qworker::testing::SceneObject) -> Result<(), String> {
     /// let field = window.expect("factorField")?;
     /// # Ok(()) }
     /// ```
@@ -227,7 +228,7 @@ impl SceneObject {
     /// A property as a `QVariant` (invalid when there is no such property).
     ///
     /// ``` no_run
-    /// # fn f(o: &qworker::SceneObject) {
+    /// # fn f(o: &qworker::testing::SceneObject) {
     /// let v = o.property("text");
     /// println!("{}", v.type_name());
     /// # }
@@ -241,7 +242,7 @@ impl SceneObject {
     /// A property converted to `T`.
     ///
     /// ```no_run
-    /// # fn f(o: &qworker::SceneObject) {
+    /// # fn f(o: &qworker::testing::SceneObject) {
     /// let shown: i64 = o.get("framesShown").unwrap();
     /// # }
     /// ```
@@ -253,7 +254,7 @@ impl SceneObject {
     /// Sets a property; an error when it does not exist or refuses the value.
     ///
     /// ``` no_run
-    /// # fn f(field: &qworker::SceneObject) -> Result<(), String> {
+    /// # fn f(field: &qworker::testing::SceneObject) -> Result<(), String> {
     /// field.set("text", "42".to_string())?;
     /// # Ok(()) }
     /// ```
@@ -265,7 +266,7 @@ impl SceneObject {
     /// Sets a property from a `QVariant`.
     ///
     /// ``` no_run
-    /// # fn f(window: &qworker::SceneObject, worker: &qworker::GeneratorWorker<u32>) -> Result<(), String> {
+    /// # fn f(window: &qworker::testing::SceneObject, worker: &qworker::GeneratorWorker<u32>) -> Result<(), String> {
     /// window.set_variant("worker", &worker.to_qvariant())?;
     /// # Ok(()) }
     /// ```
@@ -284,7 +285,7 @@ impl SceneObject {
     /// arguments; returns its result (invalid for `void`).
     ///
     /// ``` no_run
-    /// # fn f(window: &qworker::SceneObject) -> Result<(), String> {
+    /// # fn f(window: &qworker::testing::SceneObject) -> Result<(), String> {
     /// use qworker::ToVariant;
     /// window.invoke("run", &["endless".to_string().to_variant().unwrap()])?; // a QML function
     /// window.expect("stopButton")?.invoke("clicked", &[])?;                 // a click
@@ -312,8 +313,8 @@ impl SceneObject {
     /// rendered, with what is drawn over it), a widget. A null image otherwise.
     ///
     /// ``` no_run
-    /// # fn f(window: &qworker::SceneObject) {
-    /// qworker::save_image(&window.grab_image(), "out/window.png").unwrap();
+    /// # fn f(window: &qworker::testing::SceneObject) {
+    /// qworker::image::save_image(&window.grab_image(), "out/window.png").unwrap();
     /// # }
     /// ```
     pub fn grab_image(&self) -> QImage {
@@ -323,7 +324,7 @@ impl SceneObject {
     /// [`grab_image`](Self::grab_image) as an RGBA [`Frame`] (a copy), for pixel checks.
     ///
     /// ``` no_run
-    /// # fn f(view: &qworker::SceneObject) {
+    /// # fn f(view: &qworker::testing::SceneObject) {
     /// let shot = view.grab().unwrap();
     /// assert!(shot.gray_stddev() > 0.0, "blank");
     /// # }
@@ -335,13 +336,27 @@ impl SceneObject {
     /// Runs `f` with the object as a [`FrameView`], if it is one.
     ///
     /// ``` no_run
-    /// # fn f(window: &qworker::SceneObject) {
-    /// let frame = qworker::Frame::solid(64, 64, [255, 0, 0, 255]).unwrap();
+    /// # fn f(window: &qworker::testing::SceneObject) {
+    /// let frame = qworker::image::Frame::solid(64, 64, [255, 0, 0, 255]).unwrap();
     /// window.find("view").unwrap().with_frame_view(|v| v.show_frame(&frame));
     /// # }
     /// ```
     pub fn with_frame_view<T>(&self, f: impl FnOnce(Pin<&mut FrameView>) -> T) -> Option<T> {
         // SAFETY: alive or null; the pin does not escape `f`.
         unsafe { FrameView::from_qobject(self.as_ptr()) }.map(f)
+    }
+}
+
+impl From<&ImageView> for SceneObject {
+    /// The widget as a scene object (properties, `invoke`, `grab`).
+    ///
+    /// ```no_run
+    /// # let view = qworker::image::ImageView::new();
+    /// let o = qworker::testing::SceneObject::from(&view);
+    /// assert_eq!(o.class_name(), "QWidget");
+    /// ```
+    fn from(view: &ImageView) -> SceneObject {
+        // SAFETY: the widget is alive (owned by `view`) and on this thread.
+        unsafe { SceneObject::from_ptr(view.qobject()) }.expect("an image view has a widget")
     }
 }

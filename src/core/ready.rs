@@ -1,0 +1,68 @@
+//! The ready list: the ids of entries with events waiting, and whether a drain of them is
+//! posted. The hub (`qt/hub.rs`) keeps one; this is its Qt-free half, so loom can check it.
+//!
+//! # Protocol
+//!
+//! 1. A wake calls [`Ready::push`]: the id is queued, and the caller posts a drain only when
+//!    `push` says so (no drain was posted or running).
+//! 2. The drain calls [`Ready::take_or_clear`] until it gets no ids: each call takes every id
+//!    queued so far; the call that finds none clears `scheduled` (unless the drain keeps it to
+//!    re-post), which ends the drain.
+//! 3. A drain that stops early (its time slice) calls [`Ready::requeue`] with the ids it did
+//!    not finish, then re-posts itself; `scheduled` stays set.
+//!
+//! # Invariants
+//!
+//! - `scheduled` is true exactly while a drain is posted or running. It is cleared only under
+//!   the lock and only when no id is queued, so an id pushed after that posts a new drain: no
+//!   wake is lost, and at most one drain is posted at a time.
+//! - Ids come out in the order they were pushed; requeued ids go before those pushed meanwhile.
+
+use super::sync::{Mutex, lock};
+
+struct State {
+    ids: Vec<u64>,
+    scheduled: bool,
+}
+
+/// The ids waiting for a drain, and the drain's pending flag (see the module note).
+pub(crate) struct Ready {
+    state: Mutex<State>,
+}
+
+impl Ready {
+    pub(crate) fn new() -> Self {
+        Ready {
+            state: Mutex::new(State {
+                ids: Vec::new(),
+                scheduled: false,
+            }),
+        }
+    }
+
+    /// Step 1: queues `id`; `true` when the caller must post a drain (none was posted).
+    pub(crate) fn push(&self, id: u64) -> bool {
+        let mut s = lock(&self.state);
+        s.ids.push(id);
+        !std::mem::replace(&mut s.scheduled, true)
+    }
+
+    /// Step 2: takes every queued id. When none is queued and `keep` is false, clears
+    /// `scheduled` (the drain ends; the next push posts a new one). With `keep` the caller
+    /// re-posts (step 3), so `scheduled` stays set.
+    pub(crate) fn take_or_clear(&self, keep: bool) -> Vec<u64> {
+        let mut s = lock(&self.state);
+        if s.ids.is_empty() && !keep {
+            s.scheduled = false;
+        }
+        std::mem::take(&mut s.ids)
+    }
+
+    /// Step 3: puts `first` ahead of the ids queued meanwhile; the caller re-posts the drain
+    /// (`scheduled` stays set).
+    pub(crate) fn requeue(&self, first: Vec<u64>) {
+        let mut s = lock(&self.state);
+        let later = std::mem::replace(&mut s.ids, first);
+        s.ids.extend(later);
+    }
+}
