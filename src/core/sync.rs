@@ -20,7 +20,7 @@
 //! # Why a feature, not `cfg(loom)`
 //!
 //! The usual `RUSTFLAGS="--cfg loom"` changes the flags of every crate in the build, so cargo
-//! would rebuild all dependencies, cxx-qt-lib's C++ included (ten minutes and more here). A
+//! would rebuild all dependencies, the Qt bindings' C++ included (ten minutes and more here). A
 //! cargo feature of this crate rebuilds only this crate: `cargo test --lib --features loom
 //! loom_models`.
 
