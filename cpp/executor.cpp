@@ -37,16 +37,4 @@ disarm_timer()
   }
 }
 
-void
-connect_executor_quit(rust::Fn<void()> callback)
-{
-  static QPointer<QCoreApplication> connectedTo;
-  auto* app = QCoreApplication::instance();
-  if (!app || connectedTo == app) {
-    return;
-  }
-  connectedTo = app;
-  QObject::connect(app, &QCoreApplication::aboutToQuit, app, [callback]() { callback(); });
-}
-
 } // namespace qworker::executor

@@ -1,5 +1,5 @@
 // qworker's hand-written C++ for the async layer (serves src/qt/executor.rs): the one Qt timer
-// that drives `sleep` and `timeout`, and the executor's aboutToQuit hook.
+// that drives `sleep` and `timeout`.
 #pragma once
 
 #include <cstdint>
@@ -13,7 +13,5 @@ namespace qworker::executor {
 void arm_timer(std::int32_t ms, rust::Fn<void()> fire);
 // Stops the timer if it is armed.
 void disarm_timer();
-// Connects QCoreApplication::aboutToQuit to `callback`, once per application object.
-void connect_executor_quit(rust::Fn<void()> callback);
 
 } // namespace qworker::executor

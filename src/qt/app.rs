@@ -10,6 +10,28 @@ use crate::{AwaitError, Pool};
 
 static QUIT_TIMEOUT: Mutex<Duration> = Mutex::new(Duration::from_secs(5));
 
+/// What runs on `aboutToQuit`, in the order first asked for: the pool's await and the
+/// executor's close. One Qt connection per application object serves them all.
+static QUIT_HOOKS: Mutex<Vec<fn()>> = Mutex::new(Vec::new());
+
+/// Runs `hook` on the application's `aboutToQuit` (once per hook, however often asked).
+pub(crate) fn on_application_quit(hook: fn()) {
+    {
+        let mut hooks = lock(&QUIT_HOOKS);
+        if !hooks.contains(&hook) {
+            hooks.push(hook);
+        }
+    }
+    glue::connect_about_to_quit(run_quit_hooks);
+}
+
+fn run_quit_hooks() {
+    let hooks = lock(&QUIT_HOOKS).clone();
+    for hook in hooks {
+        hook();
+    }
+}
+
 /// How long the application's quit waits for running workers (default 5 s). Workers that do
 /// not reach a checkpoint in time are reported by name through Qt's message handler; the
 /// process still exits normally.
@@ -49,7 +71,7 @@ fn on_about_to_quit() {
 /// Called when the first worker is created; call it yourself to cover workers you start on
 /// a pool of your own through the core API.
 pub fn install_quit_hook() {
-    glue::connect_about_to_quit(on_about_to_quit);
+    on_application_quit(on_about_to_quit);
 }
 
 /// `true` on the thread of the `QCoreApplication` (the GUI thread).

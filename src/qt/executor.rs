@@ -45,6 +45,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
+use super::app;
 use super::glue::{self, Level, log};
 use super::hub::{self, Drain};
 use crate::core::{Drained, panic_message};
@@ -56,7 +57,6 @@ pub(crate) mod ffi {
         include!("qworker/executor.h");
         fn arm_timer(ms: i32, fire: fn());
         fn disarm_timer();
-        fn connect_executor_quit(callback: fn());
     }
 }
 
@@ -454,7 +454,7 @@ where
     if CLOSED.with(Cell::get) {
         return Err(SpawnError::Quit);
     }
-    ffi::connect_executor_quit(on_about_to_quit);
+    app::on_application_quit(on_about_to_quit);
     let id = hub::next_id();
     let state = Rc::new(JoinState {
         id,
