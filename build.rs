@@ -6,11 +6,14 @@ fn main() {
         "qml/WorkerProgress.qml",
         "qml/WorkerControls.qml",
         "qml/EventLog.qml",
+        "qml/CloseGuard.qml",
     ]))
     .qt_module("Gui")
     // The worker layer (src/qt/), one C++ file per bridge where it needs hand-written C++.
     // cxx-qt wants a QML module's bridge files in one folder: bridges/ links to them.
     .files(["bridges/glue.rs", "bridges/hub.rs", "bridges/qobject.rs"])
+    // Supervision (src/qt/workerpool.rs): the WorkerPool singleton and its tasks model.
+    .file("bridges/workerpool.rs")
     .cpp_file("cpp/glue.cpp")
     // The async layer (src/qt/executor.rs): the event loop's timer, the executor's quit hook.
     .file("bridges/executor.rs")

@@ -4,6 +4,7 @@
 #include <QtCore/QMetaMethod>
 #include <QtCore/QPointer>
 #include <QtCore/QThread>
+#include <QtCore/QTimer>
 #include <QtQml/QQmlEngine>
 
 namespace qworker::glue {
@@ -19,6 +20,30 @@ struct SignalProbe : QObject
     auto probe = &SignalProbe::isSignalConnected;
     return (obj.*probe)(method);
   }
+};
+
+// The application's Quit-event filter (install_quit_filter).
+class QuitFilter : public QObject
+{
+public:
+  QuitFilter(rust::Fn<bool()> allow, QObject* parent)
+    : QObject(parent)
+    , m_allow(allow)
+  {
+  }
+
+protected:
+  bool eventFilter(QObject* watched, QEvent* event) override
+  {
+    if (event->type() == QEvent::Quit && watched == QCoreApplication::instance() && !m_allow()) {
+      event->ignore();
+      return true;
+    }
+    return QObject::eventFilter(watched, event);
+  }
+
+private:
+  rust::Fn<bool()> m_allow;
 };
 
 } // namespace
@@ -109,6 +134,32 @@ connect_about_to_quit(rust::Fn<void()> callback)
   }
   connectedTo = app;
   QObject::connect(app, &QCoreApplication::aboutToQuit, app, [callback]() { callback(); });
+}
+
+void
+request_quit()
+{
+  QCoreApplication::quit();
+}
+
+void
+single_shot(int ms, rust::Fn<void()> callback)
+{
+  if (auto* app = QCoreApplication::instance()) {
+    QTimer::singleShot(ms, app, [callback]() { callback(); });
+  }
+}
+
+void
+install_quit_filter(rust::Fn<bool()> allow)
+{
+  static QPointer<QCoreApplication> installedOn;
+  auto* app = QCoreApplication::instance();
+  if (!app || installedOn == app) {
+    return;
+  }
+  installedOn = app;
+  app->installEventFilter(new QuitFilter(allow, app));
 }
 
 } // namespace qworker::glue

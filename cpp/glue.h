@@ -27,6 +27,16 @@ void set_cpp_ownership(QObject& obj);
 void exit_application(int code);
 // Connects QCoreApplication::aboutToQuit to `callback`, once per application object.
 void connect_about_to_quit(rust::Fn<void()> callback);
+// QCoreApplication::quit(): asks the application to quit (a Quit event that the quit filter
+// below, or a window that refuses to close, can turn down).
+void request_quit();
+// Calls `callback` once in `ms` milliseconds on the GUI thread (QTimer::singleShot with the
+// application as context; nothing when there is no application).
+void single_shot(int ms, rust::Fn<void()> callback);
+// Filters the application's Quit event (QCoreApplication::quit(), Qt.quit() of a
+// QQmlApplicationEngine, the platform's quit) through `allow`: when it returns false the
+// event is swallowed and the application keeps running. Once per application object.
+void install_quit_filter(rust::Fn<bool()> allow);
 
 // Defined in qml_module.cpp, does nothing. Every QWorker's Rust side calls it, so the linker
 // keeps qml_module.cpp (and its startup function) wherever the QWorker QML type is linked.

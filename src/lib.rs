@@ -92,27 +92,34 @@ pub mod future {
 
 pub use crate::core::context::{Context, NoYield};
 pub use crate::core::control::SendError;
-pub use crate::core::event::{Aborted, BoxError, Event, Progress, WorkerError, WorkerState};
+pub use crate::core::event::{
+    Aborted, BoxError, Event, Progress, WorkerError, WorkerKind, WorkerState,
+};
 pub use crate::core::mailbox::Policy;
 pub use crate::core::pool::{AwaitError, Pool};
 pub use crate::core::work::Work;
 pub use crate::qt::app::{
-    await_workers, exit_application, install_quit_hook, is_gui_thread, quit_timeout,
-    set_quit_timeout,
+    await_workers, exit_application, install_quit_hook, is_gui_thread, quit_application,
+    quit_timeout, set_quit_timeout,
 };
 pub use crate::qt::blocking::{spawn_blocking, spawn_blocking_with_context};
-pub use crate::qt::driver::{StartError, WorkerKind};
+pub use crate::qt::driver::StartError;
 pub use crate::qt::executor::{spawn_local, try_spawn_local};
 pub use crate::qt::handle::ObjectHandle;
 pub use crate::qt::qobject::QWorker;
 pub use crate::qt::registry::{FromArgs, register_function, register_generator, registered_tasks};
 pub use crate::qt::sugar::{IntoWorker, create_worker};
+pub use crate::qt::tasks::{
+    ELAPSED_TICK, FLUSH_INTERVAL, Outcome, TaskInfo, live_tasks, quit_all, recent_tasks_kept,
+    set_recent_tasks_kept,
+};
 pub use crate::qt::timer::{sleep, timeout};
 pub use crate::qt::variant::{ConvertError, FromVariant, ToVariant};
 pub use crate::qt::worker::{
     FunctionWorker, GeneratorWorker, WorkerBase, from_iter, from_work, function,
     function_with_context, generator,
 };
+pub use crate::qt::workerpool::WorkerPool;
 pub use qworker_macros::thread_worker;
 
 #[doc(hidden)]

@@ -18,8 +18,9 @@ pub(crate) trait Port<Y, S>: Send + Sync {
     fn checkpoint(&self) -> Result<(), Aborted>;
     fn take_sent(&self) -> Option<S>;
     fn recv(&self) -> Result<S, Aborted>;
-    /// Pushes (coalesced) progress, then is a checkpoint.
-    fn progress(&self, p: Progress) -> Result<(), Aborted>;
+    /// Pushes (coalesced) progress, with a new status line when `status` is some, then is a
+    /// checkpoint.
+    fn progress(&self, p: Progress, status: Option<String>) -> Result<(), Aborted>;
     fn warn(&self, message: String);
     fn quit_requested(&self) -> bool;
 }
@@ -49,6 +50,8 @@ pub struct Context<Y = NoYield, S = ()> {
     port: Arc<dyn Port<Y, S>>,
     /// Set when a total was given up front: each yield counts one unit.
     auto: Option<Progress>,
+    /// The progress last reported (what `advance` counts on).
+    last: Progress,
 }
 
 impl<Y, S> std::fmt::Debug for Context<Y, S> {
@@ -65,6 +68,7 @@ impl<Y, S> Context<Y, S> {
         Context {
             port,
             auto: total.map(|t| Progress::new(0, t)),
+            last: Progress::new(0, total.unwrap_or(0)),
         }
     }
 
@@ -76,6 +80,9 @@ impl<Y, S> Context<Y, S> {
             *p = Progress::new(p.done + 1, p.total);
             *p
         });
+        if let Some(p) = tick {
+            self.last = p;
+        }
         self.port.yield_(value, tick)
     }
 
@@ -100,11 +107,57 @@ impl<Y, S> Context<Y, S> {
     /// `total` reports the total as unknown instead of overflowing. Undelivered progress is
     /// coalesced: the GUI sees the newest value, never a backlog.
     pub fn progress(&mut self, done: u64, total: u64) -> Result<(), Aborted> {
-        let p = Progress::new(done, total);
+        self.report(Progress::new(done, total), None)
+    }
+
+    /// [`progress`](Self::progress) with a status line ("reading slice 4 of 64"): QML's
+    /// `status`, the tasks model's `status` role, [`Progress`] callbacks read it with
+    /// `worker.status()`. Coalesced like progress: the GUI sees the newest line.
+    ///
+    /// ```no_run
+    /// # use qworker::{BoxError, Context};
+    /// fn body(cx: &mut Context) -> Result<(), BoxError> {
+    ///     for slice in 0..64 {
+    ///         cx.progress_text(slice, 64, format!("reading slice {} of 64", slice + 1))?;
+    ///     }
+    ///     Ok(())
+    /// }
+    /// ```
+    pub fn progress_text(
+        &mut self,
+        done: u64,
+        total: u64,
+        status: impl Into<String>,
+    ) -> Result<(), Aborted> {
+        self.report(Progress::new(done, total), Some(status.into()))
+    }
+
+    /// Counts `units` more of progress against the total reported last (or set up front
+    /// with the builder's `progress_total`) and is a checkpoint: for function workers, whose
+    /// progress is not counted by yields.
+    ///
+    /// ```no_run
+    /// # use qworker::{BoxError, Context};
+    /// // With `.progress_total(files.len() as u64)` on the worker:
+    /// fn body(files: Vec<String>, cx: &mut Context) -> Result<(), BoxError> {
+    ///     for f in &files {
+    ///         std::fs::metadata(f)?;
+    ///         cx.advance(1)?;
+    ///     }
+    ///     Ok(())
+    /// }
+    /// ```
+    pub fn advance(&mut self, units: u64) -> Result<(), Aborted> {
+        let p = Progress::new(self.last.done.saturating_add(units), self.last.total);
+        self.report(p, None)
+    }
+
+    fn report(&mut self, p: Progress, status: Option<String>) -> Result<(), Aborted> {
         if let Some(auto) = self.auto.as_mut() {
             *auto = p;
         }
-        self.port.progress(p)
+        self.last = p;
+        self.port.progress(p, status)
     }
 
     /// Emits `warned(message)` on the GUI thread. Not a checkpoint.

@@ -113,6 +113,9 @@ pub enum WorkerError<E> {
     /// form and the conversion failed (the message says which value and why). The worker
     /// was stopped.
     Undeliverable(String),
+    /// The worker's timeout (`.timeout(d)`) passed: it was asked to quit at the deadline and
+    /// stopped at its next checkpoint. Distinct from `aborted`, which means someone asked.
+    TimedOut(std::time::Duration),
 }
 
 impl<E> WorkerError<E> {
@@ -120,8 +123,20 @@ impl<E> WorkerError<E> {
     pub fn error(&self) -> Option<&E> {
         match self {
             WorkerError::Failed(e) => Some(e),
-            WorkerError::Panicked(_) | WorkerError::Undeliverable(_) => None,
+            _ => None,
         }
+    }
+
+    /// `true` when the worker was stopped by its timeout.
+    ///
+    /// ```
+    /// use qworker::WorkerError;
+    /// let e: WorkerError<String> = WorkerError::TimedOut(std::time::Duration::from_millis(1500));
+    /// assert!(e.is_timeout());
+    /// assert_eq!(e.to_string(), "timed out after 1.5 s");
+    /// ```
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, WorkerError::TimedOut(_))
     }
 
     /// `true` when the body panicked.
@@ -136,6 +151,7 @@ impl<E: fmt::Display> fmt::Display for WorkerError<E> {
             WorkerError::Failed(e) => e.fmt(f),
             WorkerError::Panicked(msg) => write!(f, "panicked: {msg}"),
             WorkerError::Undeliverable(msg) => write!(f, "stopped: {msg}"),
+            WorkerError::TimedOut(d) => write!(f, "timed out after {}", human(*d)),
         }
     }
 }
@@ -214,6 +230,35 @@ impl WorkerState {
 }
 
 /// Turns a panic payload into its message.
+/// Function or generator: decides which controls exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkerKind {
+    /// Runs once; `pause`/`resume`/`send` do not apply.
+    Function,
+    /// Yields values; can be paused, resumed and sent values.
+    Generator,
+}
+
+impl WorkerKind {
+    /// `"function"` or `"generator"`, as QML's `kind` property shows it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WorkerKind::Function => "function",
+            WorkerKind::Generator => "generator",
+        }
+    }
+}
+
+/// A duration as people read it in messages: "500 ms", "1.5 s".
+pub(crate) fn human(d: std::time::Duration) -> String {
+    if d < std::time::Duration::from_secs(1) {
+        format!("{} ms", d.as_millis())
+    } else {
+        let s = format!("{:.1}", d.as_secs_f64());
+        format!("{} s", s.strip_suffix(".0").unwrap_or(&s))
+    }
+}
+
 pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
         (*s).to_string()

@@ -140,6 +140,9 @@ struct Inner<Y, R, E> {
     graveyard: Vec<VecDeque<Slot<Y, R, E>>>,
     /// The worker collected the graveyard for the last time: later discards are freed inline.
     graveyard_closed: bool,
+    /// The newest status line (`Context::progress_text`). Not an event: the receiver reads
+    /// it when it delivers a progress event, so lines are coalesced with progress.
+    status: Option<String>,
     scheduled: bool,
     closed: bool,
 }
@@ -216,6 +219,7 @@ impl<Y, R, E> Mailbox<Y, R, E> {
                 producer_waiting: false,
                 graveyard: Vec::new(),
                 graveyard_closed: false,
+                status: None,
                 scheduled: false,
                 closed: false,
             }),
@@ -232,6 +236,11 @@ impl<Y, R, E> Mailbox<Y, R, E> {
     /// The delivery policy.
     pub(crate) fn policy(&self) -> Policy {
         self.lock().policy
+    }
+
+    /// The newest status line, if the body reported one.
+    pub(crate) fn status(&self) -> Option<String> {
+        self.lock().status.clone()
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner<Y, R, E>> {
@@ -267,10 +276,14 @@ impl<Y, R, E> Mailbox<Y, R, E> {
         self.wake_if(wake);
     }
 
-    pub(crate) fn push_progress(&self, p: Progress) {
+    /// Pushes (coalesced) progress; a `status` replaces the status line (see `status`).
+    pub(crate) fn push_progress(&self, p: Progress, status: Option<String>) {
         let mut g = self.lock();
         if g.closed {
             return;
+        }
+        if let Some(s) = status {
+            g.status = Some(s);
         }
         let wake = g.push_progress(p);
         drop(g);

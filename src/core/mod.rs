@@ -19,9 +19,12 @@
 //! 8. `work` — the `Work` trait and the adapters that turn closures and iterators into bodies.
 //! 9. `sync` — the one lock helper (poisoning ignored, and why); the primitives loom swaps.
 //! 10. `ready` — the hub's ready list and its pending flag, without Qt.
+//! 11. `deadline` — per-worker timeouts: one watchdog thread asks a worker to quit at its
+//!     deadline and reports one that does not stop.
 
 pub(crate) mod context;
 pub(crate) mod control;
+mod deadline;
 pub(crate) mod event;
 pub(crate) mod mailbox;
 pub(crate) mod pool;
@@ -42,5 +45,5 @@ pub(crate) use sync::lock;
 
 pub use mailbox::{Drained, Waker};
 pub use pool::SpawnError;
-pub use task::{Body, Handle, Options, Parts, Receiver, Task, task};
+pub use task::{Body, Handle, Options, Parts, Receiver, STUCK_REPORT_AFTER, Task, task};
 pub use work::{function_body, iter_body, work_body};

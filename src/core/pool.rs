@@ -419,15 +419,21 @@ impl Pool {
         drop(removed);
     }
 
-    /// Asks every live worker to quit, then waits up to `timeout` for all of them to end.
-    /// Names the ones that did not; never kills a thread.
-    pub fn await_workers(&self, timeout: Duration) -> Result<(), AwaitError> {
-        let deadline = Instant::now() + timeout;
+    /// Asks every live worker to quit and returns at once (see [`await_workers`] to wait).
+    ///
+    /// [`await_workers`]: Self::await_workers
+    pub fn request_quit_all(&self) {
         let members: Vec<_> = lock(&self.shared.state).roster.values().cloned().collect();
         for m in &members {
             m.request_quit();
         }
-        drop(members);
+    }
+
+    /// Asks every live worker to quit, then waits up to `timeout` for all of them to end.
+    /// Names the ones that did not; never kills a thread.
+    pub fn await_workers(&self, timeout: Duration) -> Result<(), AwaitError> {
+        let deadline = Instant::now() + timeout;
+        self.request_quit_all();
         let mut g = lock(&self.shared.state);
         while !g.roster.is_empty() {
             let now = Instant::now();

@@ -8,11 +8,12 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use super::context::{Context, Port};
 use super::control::{Control, Park, SendError};
+use super::deadline::{self, Expire};
 use super::event::{Aborted, Event, Progress, WorkerError, panic_message};
 use super::mailbox::{Batch, Drained, Mailbox, Policy, Waker};
 use super::pool::{Member, Pool, SpawnError};
@@ -26,7 +27,7 @@ pub type Body<Y, S, R, E> = Box<dyn FnOnce(&mut Context<Y, S>) -> Result<R, E> +
 /// ```
 /// use qworker::Policy;
 /// use qworker::core::Options;
-/// let o = Options { name: "loader".into(), policy: Policy::Latest, progress_total: Some(10) };
+/// let o = Options { name: "loader".into(), policy: Policy::Latest, ..Options::default() };
 /// assert_eq!(Options::default().policy, Policy::All);
 /// # drop(o);
 /// ```
@@ -38,13 +39,22 @@ pub struct Options {
     pub policy: Policy,
     /// A total set up front: every `yield_` then counts one unit of progress.
     pub progress_total: Option<u64>,
+    /// Asks the worker to quit this long after its body began; the outcome is then
+    /// `errored` with [`WorkerError::TimedOut`](crate::WorkerError::TimedOut).
+    pub timeout: Option<Duration>,
 }
+
+/// How long after its timeout a worker that has not stopped is reported as stuck.
+pub const STUCK_REPORT_AFTER: Duration = Duration::from_secs(1);
 
 pub(crate) struct Shared<Y, S, R, E> {
     name: Mutex<String>,
     control: Control<S>,
     mailbox: Mailbox<Y, R, E>,
     started: AtomicBool,
+    timeout: Mutex<Option<Duration>>,
+    /// Set by the watchdog when it asked the worker to quit at its deadline.
+    timed_out: AtomicBool,
 }
 
 impl<Y, S, R, E> Shared<Y, S, R, E> {
@@ -89,8 +99,8 @@ impl<Y: Send, S: Send, R: Send, E: Send> Port<Y, S> for Shared<Y, S, R, E> {
         self.control.recv(&mut |p| self.park_event(p))
     }
 
-    fn progress(&self, p: Progress) -> Result<(), Aborted> {
-        self.mailbox.push_progress(p);
+    fn progress(&self, p: Progress, status: Option<String>) -> Result<(), Aborted> {
+        self.mailbox.push_progress(p, status);
         self.control.checkpoint(&mut |p| self.park_event(p))
     }
 
@@ -100,6 +110,30 @@ impl<Y: Send, S: Send, R: Send, E: Send> Port<Y, S> for Shared<Y, S, R, E> {
 
     fn quit_requested(&self) -> bool {
         self.control.quit_requested()
+    }
+}
+
+impl<Y: Send, S: Send, R: Send, E: Send> Expire for Shared<Y, S, R, E> {
+    fn expire(&self) -> Option<Duration> {
+        if self.control.is_closed() {
+            return None;
+        }
+        self.timed_out.store(true, Ordering::Release);
+        self.quit();
+        Some(STUCK_REPORT_AFTER)
+    }
+
+    fn still_running(&self) {
+        if self.control.is_closed() {
+            return;
+        }
+        let after = lock(&self.timeout).unwrap_or_default();
+        self.mailbox.push(Event::Warned(format!(
+            "worker '{}' timed out after {} and has not reached a checkpoint since; it keeps \
+             running until it does (threads are never killed)",
+            self.name(),
+            super::event::human(after)
+        )));
     }
 }
 
@@ -251,6 +285,8 @@ where
         control: Control::new(),
         mailbox: Mailbox::new(options.policy, waker),
         started: AtomicBool::new(false),
+        timeout: Mutex::new(options.timeout),
+        timed_out: AtomicBool::new(false),
     });
     let receiver = Receiver {
         shared: shared.clone(),
@@ -284,6 +320,11 @@ where
         self.total = total;
     }
 
+    /// Sets the timeout (before start; see [`Options::timeout`]).
+    pub fn set_timeout(&mut self, timeout: Option<Duration>) {
+        *lock(&self.shared.timeout) = timeout;
+    }
+
     /// Runs the body on `pool`. Events reach the receiver through the waker, never from
     /// inside this call, so connections made right after it miss nothing.
     pub fn start(self, pool: &Pool) -> Result<(), SpawnError> {
@@ -315,8 +356,13 @@ where
     E: Send + 'static,
 {
     shared.mailbox.push(Event::Started);
+    let timeout = *lock(&shared.timeout);
+    let armed = timeout.map(|t| {
+        let weak: Weak<dyn Expire> = Arc::downgrade(shared) as Weak<Shared<Y, S, R, E>>;
+        deadline::arm(weak, t)
+    });
     if let Some(t) = total {
-        shared.mailbox.push_progress(Progress::new(0, t));
+        shared.mailbox.push_progress(Progress::new(0, t), None);
     }
     let result = if shared.control.quit_requested() {
         None // quit before the body ever ran
@@ -326,6 +372,7 @@ where
         Some(catch_unwind(AssertUnwindSafe(move || body(&mut cx))))
     };
     let (quit, unreceived) = shared.control.close();
+    drop(armed);
     if !unreceived.is_empty() {
         shared.mailbox.push(Event::Warned(format!(
             "{} value(s) sent to worker '{}' were never received",
@@ -334,7 +381,11 @@ where
         )));
     }
     drop(unreceived);
+    let timed_out = shared.timed_out.load(Ordering::Acquire);
     let outcome = match result {
+        None | Some(Ok(_)) if timed_out => {
+            Event::Errored(WorkerError::TimedOut(timeout.unwrap_or_default()))
+        }
         None => Event::Aborted,
         Some(Err(panic)) => Event::Errored(WorkerError::Panicked(panic_message(&*panic))),
         Some(Ok(_)) if quit => Event::Aborted,
@@ -401,6 +452,17 @@ impl<Y, S, R, E> Handle<Y, S, R, E> {
     /// The delivery policy.
     pub fn policy(&self) -> Policy {
         self.shared.mailbox.policy()
+    }
+
+    /// The newest status line the body reported (`Context::progress_text`), if any. The Qt
+    /// layer reads it as it delivers progress.
+    pub fn status(&self) -> Option<String> {
+        self.shared.mailbox.status()
+    }
+
+    /// The timeout set for this worker, if any.
+    pub fn timeout(&self) -> Option<Duration> {
+        *lock(&self.shared.timeout)
     }
 
     /// `n` values that a holding receiver delivered were taken by their consumer (see

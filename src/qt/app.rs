@@ -79,6 +79,17 @@ pub fn is_gui_thread() -> bool {
     glue::on_gui_thread()
 }
 
+/// Asks the application to quit (`QCoreApplication::quit()`): unlike
+/// [`exit_application`], a `CloseGuard` (or a window that refuses to close) can turn it down
+/// while workers run. Does nothing before the event loop runs.
+///
+/// ```no_run
+/// qworker::quit_application(); // a CloseGuard asks the user first when workers run
+/// ```
+pub fn quit_application() {
+    glue::request_quit();
+}
+
 /// Ends the application's event loop with `code` (`QCoreApplication::exit`): `exec()` returns
 /// after `aboutToQuit`, where running workers are asked to quit and awaited.
 ///

@@ -22,6 +22,10 @@
 //!   callback may register another callback or control the worker.
 //! - `state`, `progress`: what was delivered last. `abort_noticed`: `abortRequestedChanged`
 //!   was emitted. `undeliverable`: the first conversion failure, which becomes the outcome.
+//! - `row`: the worker's row in the live task list (`tasks.rs`), added at `start()` (or at
+//!   `started` for a worker started off the GUI thread), updated at each delivery but
+//!   `yielded`, ended at `finished` or when delivery stops without it (also on drop).
+//! - `status`: the status line delivered with the last progress.
 //! - `tap` ([`Tap`]): `None`, or the async consumer (a stream or a result future) that gets
 //!   each event, owned, after the callbacks and the Qt signals saw it. Set by `set_tap`;
 //!   told by `Tap::close` when delivery ends without `finished`.
@@ -52,30 +56,12 @@ use cxx_qt_lib::{QString, QVariant};
 use super::glue::{self, Level, log};
 use super::hub::{self, Drain};
 use super::qobject::QWorker;
+use super::tasks::{self, Outcome, RowRef};
 use super::variant::{ConvertError, FromVariant, ToVariant, YieldVariant};
 use crate::core::{
     Body, Drained, Handle, Options, Receiver, SpawnError, Task, lock, panic_message, task,
 };
-use crate::{Event, NoYield, Pool, Progress, SendError, WorkerError, WorkerState};
-
-/// Function or generator: decides which controls exist.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WorkerKind {
-    /// Runs once; `pause`/`resume`/`send` do not apply.
-    Function,
-    /// Yields values; can be paused, resumed and sent values.
-    Generator,
-}
-
-impl WorkerKind {
-    /// `"function"` or `"generator"`, as QML's `kind` property shows it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            WorkerKind::Function => "function",
-            WorkerKind::Generator => "generator",
-        }
-    }
-}
+use crate::{Event, NoYield, Pool, Progress, SendError, WorkerError, WorkerKind, WorkerState};
 
 /// Why `start()` did nothing.
 ///
@@ -126,6 +112,14 @@ pub(crate) trait Driver: Drain {
     fn send_variant(&self, v: &QVariant) -> Result<(), String>;
     fn state(&self) -> WorkerState;
     fn progress(&self) -> Progress;
+    /// The status line delivered with the last progress.
+    fn status(&self) -> String;
+    fn description(&self) -> String;
+    fn set_description(&self, text: &str);
+    /// Sets the timeout before start; `false` once started.
+    fn set_timeout(&self, timeout: Duration) -> bool;
+    /// `start()` was called (and succeeded).
+    fn is_started(&self) -> bool;
     fn abort_requested(&self) -> bool;
     /// `true` once after quit was first requested, so `abortRequestedChanged` fires once.
     fn take_abort_notice(&self) -> bool;
@@ -147,7 +141,7 @@ pub(crate) struct Controls<Y, S, R, E> {
     pub(crate) handle: Handle<Y, S, R, E>,
     pool: Mutex<Pool>,
     /// napari's progress `desc`: a line about the work, for task lists.
-    description: Mutex<String>,
+    pub(crate) description: Mutex<String>,
 }
 
 impl<Y, S, R, E> Controls<Y, S, R, E>
@@ -362,6 +356,14 @@ pub(crate) struct TypedDriver<Y, S, R, E> {
     abort_noticed: Cell<bool>,
     undeliverable: RefCell<Option<String>>,
     tap: RefCell<Option<TapRef<Y, R, E>>>,
+    row: RefCell<Option<RowRef>>,
+    status: RefCell<String>,
+}
+
+impl<Y, S, R, E> Drop for TypedDriver<Y, S, R, E> {
+    fn drop(&mut self) {
+        self.end_row();
+    }
 }
 
 /// Builds the driver of one run (from the converted arguments of a registered task).
@@ -404,6 +406,8 @@ where
         abort_noticed: Cell::new(false),
         undeliverable: RefCell::new(None),
         tap: RefCell::new(None),
+        row: RefCell::new(None),
+        status: RefCell::new(String::new()),
     })
 }
 
@@ -417,7 +421,44 @@ pub(crate) fn failing(message: String, options: Options) -> Rc<dyn Driver> {
     )
 }
 
+impl<Y, S, R, E> TypedDriver<Y, S, R, E>
+where
+    Y: Send + 'static,
+    S: Send + 'static,
+    R: Send + 'static,
+    E: Send + 'static,
+{
+    /// Adds this worker's row to the live task list (once).
+    pub(crate) fn add_row(&self) {
+        if self.row.borrow().is_some() {
+            return;
+        }
+        let ctl = self.ctl.clone();
+        let row = tasks::add(
+            self.ctl.handle.name(),
+            self.ctl.kind,
+            lock(&self.ctl.description).clone(),
+            Box::new(move || ctl.handle.quit()),
+        );
+        *self.row.borrow_mut() = Some(row);
+    }
+}
+
 impl<Y, S, R, E> TypedDriver<Y, S, R, E> {
+    /// Ends the task-list row, if any, as aborted: delivery stops without `finished`.
+    fn end_row(&self) {
+        if let Ok(row) = self.row.try_borrow()
+            && let Some(r) = row.as_ref()
+        {
+            tasks::end(r, Outcome::Aborted);
+        }
+    }
+
+    /// The status line delivered with the last progress (`cx.progress_text`).
+    pub(crate) fn delivered_status(&self) -> String {
+        self.status.borrow().clone()
+    }
+
     /// Stops all further delivery (the owner dropped the worker inside a callback); the
     /// running drain skips what is left and then drops the receiver.
     pub(crate) fn close_delivery(&self) {
@@ -507,6 +548,39 @@ where
         self.ctl.handle.name()
     }
 
+    /// The task-list half of a delivery (never for `yielded`: rows do not show values).
+    fn update_row(&self, ev: &Event<Y, R, E>) {
+        if matches!(ev, Event::Started) {
+            self.add_row();
+        }
+        let row = self.row.borrow();
+        let Some(row) = row.as_ref() else { return };
+        let outcome = match ev {
+            Event::Yielded(_) | Event::Warned(_) => return,
+            Event::Finished => return tasks::end(row, Outcome::Aborted),
+            Event::Aborted => Some(Outcome::Aborted),
+            Event::Returned(_) => Some(Outcome::Returned),
+            Event::Errored(e) if e.is_timeout() => Some(Outcome::TimedOut),
+            Event::Errored(_) => Some(Outcome::Errored),
+            _ => None,
+        };
+        let state = self.state.get();
+        tasks::update(row, |r| {
+            r.state = state;
+            match ev {
+                Event::Started => r.started_at = Some(std::time::Instant::now()),
+                Event::Progress(p) => {
+                    r.progress = *p;
+                    r.status.clone_from(&self.status.borrow());
+                }
+                _ => {}
+            }
+            if outcome.is_some() {
+                r.outcome = outcome;
+            }
+        });
+    }
+
     /// A value could not be converted for a connected receiver: stop the worker and make
     /// its outcome an error that says why.
     fn undeliverable(&self, signal: &str, e: ConvertError) {
@@ -549,6 +623,12 @@ where
         self.state.set(before.after(&ev));
         if let Event::Progress(p) = &ev {
             self.progress.set(*p);
+            if let Some(text) = self.ctl.handle.status() {
+                *self.status.borrow_mut() = text;
+            }
+        }
+        if !matches!(ev, Event::Yielded(_)) {
+            self.update_row(&ev);
         }
         self.run_callbacks(&ev);
         self.emit_signals(&ev, returned.as_ref(), c);
@@ -676,6 +756,7 @@ where
         if self.delivery.get() != Delivery::Open {
             drop(self.receiver.borrow_mut().take()); // quits, drops what is undelivered
             self.close_tap(); // a no-op for a tap that saw `finished`
+            self.end_row();
             status = Drained::Finished;
         }
         status
@@ -708,7 +789,9 @@ where
     }
 
     fn start(&self) -> Result<(), StartError> {
-        self.ctl.start()
+        self.ctl.start()?;
+        self.add_row();
+        Ok(())
     }
 
     fn control(&self, c: Control) {
@@ -757,6 +840,26 @@ where
         self.delivered_progress()
     }
 
+    fn status(&self) -> String {
+        self.delivered_status()
+    }
+
+    fn description(&self) -> String {
+        self.ctl.description()
+    }
+
+    fn set_description(&self, text: &str) {
+        self.ctl.set_description(text);
+    }
+
+    fn set_timeout(&self, timeout: Duration) -> bool {
+        self.ctl.with_task(|t| t.set_timeout(Some(timeout)))
+    }
+
+    fn is_started(&self) -> bool {
+        self.ctl.handle.is_started()
+    }
+
     fn abort_requested(&self) -> bool {
         self.ctl.handle.is_abort_requested()
     }
@@ -795,5 +898,6 @@ where
             drop(slot.take()); // closes the mailbox: undelivered events are dropped
         }
         self.close_tap(); // a no-op for a tap that saw `finished`
+        self.end_row();
     }
 }

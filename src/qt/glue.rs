@@ -22,13 +22,17 @@ pub(crate) mod ffi {
         fn set_cpp_ownership(obj: Pin<&mut QObject>);
         fn exit_application(code: i32);
         fn connect_about_to_quit(callback: fn());
+        fn request_quit();
+        fn single_shot(ms: i32, callback: fn());
+        fn install_quit_filter(allow: fn() -> bool);
         fn qml_module_anchor();
     }
 }
 
 pub(crate) use ffi::{
-    connect_about_to_quit, delete_later, exit_application, has_application, move_to_gui_thread,
-    on_gui_thread, qml_module_anchor, set_cpp_ownership, signal_connected, signal_index,
+    connect_about_to_quit, delete_later, exit_application, has_application, install_quit_filter,
+    move_to_gui_thread, on_gui_thread, qml_module_anchor, request_quit, set_cpp_ownership,
+    signal_connected, signal_index, single_shot,
 };
 
 /// Log levels of [`log`].

@@ -18,6 +18,10 @@
 //!    signals from worker callbacks, without `unsafe`).
 //! 10. `sugar` — napari's decorator as Rust: `create_worker` and what `#[thread_worker]`
 //!     expands to (the macro itself is the `macros/` crate).
+//! 11. `tasks` — the live task list of the GUI thread: a row per started worker, updated by
+//!     the drivers, synced to its views at most every 50 ms. Knows views only as `View`.
+//! 12. `workerpool` — the `WorkerPool` QObject (QML singleton): a list-model view of the
+//!     task list, `quitAll`, `awaitAll`, and the application-quit guard of `CloseGuard`.
 //!
 //! # The one import cycle
 //!
@@ -39,6 +43,8 @@ pub(crate) mod qobject;
 pub(crate) mod registry;
 pub(crate) mod signals;
 pub(crate) mod sugar;
+pub(crate) mod tasks;
 pub(crate) mod timer;
 pub(crate) mod variant;
 pub(crate) mod worker;
+pub(crate) mod workerpool;

@@ -9,6 +9,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 
 use std::sync::OnceLock;
+use std::time::Duration;
 
 use cxx_qt::{CxxQtType, Threading};
 use cxx_qt_lib::{QList, QString, QVariant};
@@ -49,6 +50,9 @@ pub(crate) mod ffi {
         #[qproperty(QString, task, READ, WRITE = set_task, NOTIFY)]
         #[qproperty(QList_QVariant, args, READ, WRITE = set_args, NOTIFY)]
         #[qproperty(QString, policy, READ, WRITE = set_policy, NOTIFY)]
+        #[qproperty(QString, status, READ = status_text, NOTIFY = progress_changed)]
+        #[qproperty(QString, description, READ = description_text, WRITE = set_description, NOTIFY = description_changed)]
+        #[qproperty(i32, timeout, READ = timeout_ms, WRITE = set_timeout, NOTIFY = timeout_changed)]
         type QWorker = super::QWorkerRust;
 
         /// The body began to run on a pool thread. First, exactly once.
@@ -94,6 +98,14 @@ pub(crate) mod ffi {
         #[qsignal]
         #[cxx_name = "nameChanged"]
         fn name_changed(self: Pin<&mut QWorker>);
+        /// `description` changed.
+        #[qsignal]
+        #[cxx_name = "descriptionChanged"]
+        fn description_changed(self: Pin<&mut QWorker>);
+        /// `timeout` changed.
+        #[qsignal]
+        #[cxx_name = "timeoutChanged"]
+        fn timeout_changed(self: Pin<&mut QWorker>);
 
         // C++ names in Qt style (isRunning(), setTask(...)); Rust and QML names unchanged.
         #[cxx_name = "isRunning"]
@@ -118,6 +130,16 @@ pub(crate) mod ffi {
         fn set_args(self: Pin<&mut QWorker>, args: QList_QVariant);
         #[cxx_name = "setPolicy"]
         fn set_policy(self: Pin<&mut QWorker>, policy: QString);
+        #[cxx_name = "status"]
+        fn status_text(self: &QWorker) -> QString;
+        #[cxx_name = "description"]
+        fn description_text(self: &QWorker) -> QString;
+        #[cxx_name = "setDescription"]
+        fn set_description(self: Pin<&mut QWorker>, description: QString);
+        #[cxx_name = "timeout"]
+        fn timeout_ms(self: &QWorker) -> i32;
+        #[cxx_name = "setTimeout"]
+        fn set_timeout(self: Pin<&mut QWorker>, ms: i32);
 
         /// Starts the worker. A second call is refused with a warning.
         #[qinvokable]
@@ -172,6 +194,9 @@ pub struct QWorkerRust {
     task: QString,
     args: QList<QVariant>,
     policy: QString,
+    /// Set before start on a QML/C++ worker; handed to its driver at `start()`.
+    description: String,
+    timeout_ms: i32,
 }
 
 impl Default for QWorkerRust {
@@ -183,6 +208,8 @@ impl Default for QWorkerRust {
             task: QString::default(),
             args: QList::default(),
             policy: QString::default(),
+            description: String::new(),
+            timeout_ms: 0,
         }
     }
 }
@@ -285,6 +312,82 @@ impl QWorker {
         this.policy_changed();
     }
 
+    /// QML `status`: the status line delivered with the latest progress
+    /// (`cx.progress_text`), else the description.
+    pub fn status_text(&self) -> QString {
+        let text = self.driver().map(|d| d.status()).unwrap_or_default();
+        if text.is_empty() {
+            self.description_text()
+        } else {
+            QString::from(text.as_str())
+        }
+    }
+
+    /// QML `description`: a line about the work (napari's progress `desc`).
+    pub fn description_text(&self) -> QString {
+        match self.driver() {
+            Some(d) => QString::from(d.description().as_str()),
+            None => QString::from(self.rust().description.as_str()),
+        }
+    }
+
+    /// QML/C++ `description`; may be set at any time.
+    pub fn set_description(self: Pin<&mut Self>, description: QString) {
+        let text = description.to_string();
+        let mut this = self;
+        match this.driver() {
+            Some(d) => d.set_description(&text),
+            None => this.as_mut().fields().description = text,
+        }
+        this.description_changed();
+    }
+
+    /// QML `timeout`: milliseconds after its start at which the worker is asked to quit
+    /// (its outcome is then `errored`, "timed out after ..."); 0 means none.
+    pub fn timeout_ms(&self) -> i32 {
+        self.rust().timeout_ms
+    }
+
+    /// QML/C++ `timeout`; before `start()`. Zero or negative is refused with a warning.
+    pub fn set_timeout(self: Pin<&mut Self>, ms: i32) {
+        if ms <= 0 {
+            log(
+                Level::Warning,
+                &format!(
+                    "worker '{}': timeout {ms} refused; a timeout is a number of milliseconds greater than 0",
+                    self.name_value()
+                ),
+            );
+            return;
+        }
+        if self.refuse_after_start("timeout") {
+            return;
+        }
+        let mut this = self;
+        this.as_mut().fields().timeout_ms = ms;
+        if let Some(d) = this.driver() {
+            d.set_timeout(Duration::from_millis(ms as u64));
+        }
+        this.timeout_changed();
+    }
+
+    /// Whether the work already started (a warning naming `what` when so).
+    fn refuse_after_start(&self, what: &str) -> bool {
+        let started = self
+            .driver()
+            .is_some_and(|d| d.state() != WorkerState::Pending || d.is_started());
+        if started {
+            log(
+                Level::Warning,
+                &format!(
+                    "worker '{}': `{what}` can only be set before start()",
+                    self.name_value()
+                ),
+            );
+        }
+        started
+    }
+
     fn fields(self: Pin<&mut Self>) -> &mut QWorkerRust {
         self.rust_mut().get_mut()
     }
@@ -338,13 +441,17 @@ impl QWorker {
         let options = Options {
             name: task,
             policy: policy.unwrap_or_default(),
-            progress_total: None,
+            ..Options::default()
         };
         app::install_quit_hook();
         let driver = match made {
             Ok(maker) => maker(options),
             Err(message) => driver::failing(message, options),
         };
+        driver.set_description(&self.rust().description);
+        if self.rust().timeout_ms > 0 {
+            driver.set_timeout(Duration::from_millis(self.rust().timeout_ms as u64));
+        }
         driver.attach_qobject(self.as_mut().get_ptr(), self.qt_thread());
         hub::register(driver.id(), &(driver.clone() as Rc<dyn hub::Drain>), false); // this object owns it
         self.as_mut().fields().driver = Some(driver);

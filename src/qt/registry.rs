@@ -12,11 +12,12 @@ use std::sync::{Arc, Mutex};
 
 use cxx_qt_lib::QVariant;
 
-use super::driver::{Driver, Maker, WorkerKind, make_driver};
+use super::driver::{Driver, Maker, make_driver};
 use super::glue::{Level, log};
 use super::qobject::set_task_source;
 use super::variant::{ConvertError, FromVariant, ToVariant, YieldVariant};
 use crate::Context;
+use crate::WorkerKind;
 use crate::core::lock;
 
 type Factory = Arc<dyn Fn(&[QVariant]) -> Result<Maker, String> + Send + Sync>;

@@ -21,20 +21,21 @@ use std::ops::Deref;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
+use std::time::Duration;
 
 use cxx_qt::casting::Upcast;
 use cxx_qt_lib::{QObjectMutPtr, QVariant};
 
 use super::app;
-use super::driver::{Controls, Driver, StartError, TypedDriver, WorkerKind, make_driver};
-use super::glue;
+use super::driver::{Controls, Driver, StartError, TypedDriver, make_driver};
+use super::glue::{self, Level, log};
 use super::hub::{self, Drain};
 use super::qobject::{QWorker, new_qworker_for};
 use super::variant::{FromVariant, ToVariant, YieldVariant};
 use crate::core::{Body, Options, function_body, iter_body, work_body};
 use crate::{
     BoxError, Context, Event, NoYield, Policy, Pool, Progress, SendError, Work, WorkerError,
-    WorkerState,
+    WorkerKind, WorkerState,
 };
 
 /// What every worker can do: start, quit, read the delivered state, reach its `QWorker`.
@@ -367,7 +368,11 @@ where
         if self.gui().is_some_and(|t| t.qobject_gone()) {
             return Err(StartError::Destroyed);
         }
-        self.ctl.start()
+        self.ctl.start()?;
+        if let Some(t) = self.gui() {
+            t.add_row();
+        }
+        Ok(())
     }
 
     /// Requests quit: the body stops at its next checkpoint (also while paused); `aborted`
@@ -412,6 +417,17 @@ where
         self.gui()
             .map(|t| t.delivered_progress())
             .unwrap_or_default()
+    }
+
+    /// The status line delivered with the latest progress (`cx.progress_text`); empty when
+    /// the body reported none.
+    pub fn status(&self) -> String {
+        self.gui().map(|t| t.delivered_status()).unwrap_or_default()
+    }
+
+    /// The timeout set with the builder `.timeout(d)`, if any.
+    pub fn timeout_after(&self) -> Option<Duration> {
+        self.ctl.handle.timeout()
     }
 
     /// The worker's name (logs, `await_workers` errors, QML's `name`); set it with `named`.
@@ -649,6 +665,38 @@ macro_rules! common_callbacks {
             self.base
                 .ctl
                 .with_task(|t| t.set_progress_total(Some(total)));
+            self
+        }
+
+        /// Asks the worker to quit `after` its body began (napari #1559). It stops at its next
+        /// checkpoint and its outcome is `errored` with [`WorkerError::TimedOut`] (not
+        /// `aborted`); a body that reaches no checkpoint within a second more is reported by
+        /// name in a `warned` event, never killed. A zero duration is refused with a warning.
+        /// Before `start()`.
+        ///
+        /// ```no_run
+        /// use std::time::Duration;
+        /// let w = qworker::function_with_context(|cx| -> Result<(), qworker::BoxError> {
+        ///     loop {
+        ///         cx.check()?; // the timeout stops it here
+        ///     }
+        /// })
+        /// .timeout(Duration::from_secs(2));
+        /// w.on_errored(|e: &qworker::WorkerError<qworker::BoxError>| assert!(e.is_timeout()));
+        /// w.start().unwrap();
+        /// ```
+        pub fn timeout(self, after: Duration) -> Self {
+            if after.is_zero() {
+                log(
+                    Level::Warning,
+                    &format!(
+                        "worker '{}': timeout(0) refused; a timeout must be longer than zero",
+                        self.base.name()
+                    ),
+                );
+                return self;
+            }
+            self.base.ctl.with_task(|t| t.set_timeout(Some(after)));
             self
         }
 

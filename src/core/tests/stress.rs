@@ -105,6 +105,7 @@ fn stress_random_bodies_and_random_controls_keep_every_invariant() {
                 name: format!("w{w}"),
                 policy,
                 progress_total: (rng.below(2) == 0).then_some(100),
+                timeout: None,
             },
             Box::new(move || {
                 let _ = tx.send(w);

@@ -1,0 +1,1 @@
+../src/qt/workerpool.rs

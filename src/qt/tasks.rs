@@ -1,0 +1,368 @@
+//! The live task list: a row per worker started on the GUI thread (from Rust, QML or C++),
+//! kept up to date by the drivers as they deliver, and shown by every `WorkerPool` object
+//! (`workerpool.rs`) as a list model.
+//!
+//! # Coalescing
+//!
+//! A delivery changes its worker's row in place and marks the list dirty. The first mark
+//! arms one single-shot timer ([`FLUSH_INTERVAL`]); when it fires, each view gets one sync:
+//! ended rows removed, new rows appended, the changed rows in one `dataChanged`. However
+//! often workers report, views change at most 1 / `FLUSH_INTERVAL` times a second. While a
+//! row is running, the list re-arms itself every [`ELAPSED_TICK`] so `elapsed` moves; a
+//! delivery brings that flush forward (`due` is the earliest time asked for; a shot that
+//! fires before its time finds nothing due and does nothing).
+//!
+//! # Invariants
+//!
+//! - GUI thread only (thread-local): rows, views and the timer live where drivers live.
+//! - Rows are in start order; a new row is always appended, so a view's rows are a
+//!   subsequence of the list and a sync only appends, removes and changes.
+//! - A row ends once: at `finished`, or when delivery stops without it (the worker's object
+//!   was destroyed, its owner let go). An ended row is dropped at the next flush unless it
+//!   is among the `keep_recent` newest ended rows.
+//! - Views are told nothing while they are being synced: a sync never re-enters the list.
+
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use super::glue;
+use crate::{Progress, WorkerKind, WorkerState};
+
+/// How long deliveries are gathered before the views are told (at most 20 syncs a second).
+pub const FLUSH_INTERVAL: Duration = Duration::from_millis(50);
+
+/// How often `elapsed` moves in the views while a task runs.
+pub const ELAPSED_TICK: Duration = Duration::from_secs(1);
+
+/// How a task ended, as the tasks model's `outcome` role shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The body returned a value.
+    Returned,
+    /// The body failed or panicked.
+    Errored,
+    /// Quit was requested (or the worker's object went away while it ran).
+    Aborted,
+    /// Its timeout passed (`.timeout(d)`).
+    TimedOut,
+}
+
+impl Outcome {
+    /// `"returned"`, `"errored"`, `"aborted"` or `"timedOut"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Returned => "returned",
+            Outcome::Errored => "errored",
+            Outcome::Aborted => "aborted",
+            Outcome::TimedOut => "timedOut",
+        }
+    }
+}
+
+/// One row of the task list, as [`live_tasks`] returns it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskInfo {
+    /// The worker's name.
+    pub name: String,
+    /// Function or generator.
+    pub kind: WorkerKind,
+    /// As last delivered: pending (started, not running yet), running, paused, finished.
+    pub state: WorkerState,
+    /// As last delivered.
+    pub progress: Progress,
+    /// The newest status line (`cx.progress_text`), else the description.
+    pub status: String,
+    /// The description set at creation (`.described(...)`).
+    pub description: String,
+    /// Since the body began (zero while pending), until it ended.
+    pub elapsed: Duration,
+    /// `None` while it runs.
+    pub outcome: Option<Outcome>,
+}
+
+/// The mutable part of a row.
+pub(crate) struct Row {
+    pub(crate) name: String,
+    pub(crate) kind: WorkerKind,
+    pub(crate) description: String,
+    pub(crate) state: WorkerState,
+    pub(crate) progress: Progress,
+    pub(crate) status: String,
+    pub(crate) started_at: Option<Instant>,
+    pub(crate) ended_at: Option<Instant>,
+    pub(crate) outcome: Option<Outcome>,
+    /// Bumped at each change: views compare it with the version they showed.
+    pub(crate) version: u64,
+    quit: Box<dyn Fn()>,
+}
+
+impl Row {
+    pub(crate) fn is_live(&self) -> bool {
+        self.ended_at.is_none()
+    }
+
+    pub(crate) fn elapsed(&self, now: Instant) -> Duration {
+        match self.started_at {
+            Some(t) => self.ended_at.unwrap_or(now).saturating_duration_since(t),
+            None => Duration::ZERO,
+        }
+    }
+
+    /// The status line, or the description when the body reported none.
+    pub(crate) fn status_text(&self) -> &str {
+        if self.status.is_empty() {
+            &self.description
+        } else {
+            &self.status
+        }
+    }
+
+    pub(crate) fn quit(&self) {
+        (self.quit)();
+    }
+
+    pub(crate) fn info(&self, now: Instant) -> TaskInfo {
+        TaskInfo {
+            name: self.name.clone(),
+            kind: self.kind,
+            state: self.state,
+            progress: self.progress,
+            status: self.status_text().to_string(),
+            description: self.description.clone(),
+            elapsed: self.elapsed(now),
+            outcome: self.outcome,
+        }
+    }
+}
+
+/// A row shared by its driver (which updates it) and the list (which shows it).
+pub(crate) type RowRef = Rc<RefCell<Row>>;
+
+/// What a view (a `WorkerPool` object) is told at each flush.
+pub(crate) trait View {
+    /// `rows`: what to show now, in order. `elapsed_moved`: running rows changed their
+    /// `elapsed` even where their version did not. `count_moved`: a worker started or
+    /// ended since the last sync (the live count may be back where it was, but a reader may
+    /// have seen it differ: notify anyway).
+    fn sync(&self, rows: &[RowRef], elapsed_moved: bool, count_moved: bool);
+}
+
+#[derive(Default)]
+struct List {
+    rows: RefCell<Vec<RowRef>>,
+    views: RefCell<Vec<(u64, Rc<dyn View>)>>,
+    /// When the next flush is due (a single-shot timer is armed for it).
+    due: Cell<Option<Instant>>,
+    keep_recent: Cell<usize>,
+    last_tick: Cell<Option<Instant>>,
+    /// A row was added or ended since the last flush.
+    count_moved: Cell<bool>,
+    next_view: Cell<u64>,
+}
+
+thread_local! {
+    static LIST: List = List::default();
+}
+
+/// Adds a row for a worker that was just started (state pending until `started` arrives).
+pub(crate) fn add(
+    name: String,
+    kind: WorkerKind,
+    description: String,
+    quit: Box<dyn Fn()>,
+) -> RowRef {
+    let row = Rc::new(RefCell::new(Row {
+        name,
+        kind,
+        description,
+        state: WorkerState::Pending,
+        progress: Progress::default(),
+        status: String::new(),
+        started_at: None,
+        ended_at: None,
+        outcome: None,
+        version: 0,
+        quit,
+    }));
+    LIST.with(|l| {
+        l.rows.borrow_mut().push(row.clone());
+        l.count_moved.set(true);
+    });
+    mark_dirty();
+    row
+}
+
+/// Changes a row and schedules the views' sync.
+pub(crate) fn update(row: &RowRef, f: impl FnOnce(&mut Row)) {
+    {
+        let mut r = row.borrow_mut();
+        f(&mut r);
+        r.version += 1;
+    }
+    mark_dirty();
+}
+
+/// Ends a row (once; later calls change nothing).
+pub(crate) fn end(row: &RowRef, outcome: Outcome) {
+    if !row.borrow().is_live() {
+        return;
+    }
+    let _ = LIST.try_with(|l| l.count_moved.set(true));
+    update(row, |r| {
+        r.ended_at = Some(Instant::now());
+        r.state = WorkerState::Finished;
+        r.outcome.get_or_insert(outcome);
+    });
+}
+
+fn mark_dirty() {
+    arm(FLUSH_INTERVAL);
+}
+
+/// Makes a flush due `after` from now, unless one is due sooner. A shot armed for a later
+/// time that was brought forward fires later and finds nothing due (`flush` checks).
+fn arm(after: Duration) {
+    // `try_with`: a driver dropped while the thread's locals go away marks nothing.
+    let _ = LIST.try_with(|l| {
+        let at = Instant::now() + after;
+        if l.due.get().is_some_and(|d| d <= at) {
+            return;
+        }
+        l.due.set(Some(at));
+        glue::single_shot(after.as_millis().max(1) as i32, flush);
+    });
+}
+
+/// A timer fired: when a flush is due, prune ended rows, sync every view, and look again
+/// in a tick while rows run.
+fn flush() {
+    let now = Instant::now();
+    let due = LIST.with(|l| l.due.get());
+    // A stale shot (the flush was brought forward and ran): nothing to do.
+    if due.is_none_or(|d| d > now + Duration::from_millis(1)) {
+        return;
+    }
+    let (rows, views, elapsed_moved, any_live, count_moved) = LIST.with(|l| {
+        l.due.set(None);
+        let keep = l.keep_recent.get();
+        let mut rows = l.rows.borrow_mut();
+        let ended = rows.iter().filter(|r| !r.borrow().is_live()).count();
+        let mut drop_n = ended.saturating_sub(keep);
+        rows.retain(|r| {
+            let go = drop_n > 0 && !r.borrow().is_live();
+            if go {
+                drop_n -= 1;
+            }
+            !go
+        });
+        let any_live = rows.iter().any(|r| r.borrow().is_live());
+        let moved = any_live
+            && l.last_tick
+                .get()
+                .is_none_or(|t| now.duration_since(t) >= ELAPSED_TICK);
+        if moved || !any_live {
+            l.last_tick.set(any_live.then_some(now));
+        }
+        let views: Vec<_> = l.views.borrow().iter().map(|(_, v)| v.clone()).collect();
+        (
+            rows.clone(),
+            views,
+            moved,
+            any_live,
+            l.count_moved.replace(false),
+        )
+    });
+    for v in views {
+        v.sync(&rows, elapsed_moved, count_moved);
+    }
+    if any_live {
+        // `elapsed` keeps moving: look again in a tick even when nothing reports.
+        arm(ELAPSED_TICK);
+    }
+}
+
+/// Registers a view; it is synced at every flush until [`remove_view`]. Returns its id.
+pub(crate) fn add_view(view: Rc<dyn View>) -> u64 {
+    LIST.with(|l| {
+        let id = l.next_view.get() + 1;
+        l.next_view.set(id);
+        l.views.borrow_mut().push((id, view.clone()));
+        let rows = l.rows.borrow().clone();
+        view.sync(&rows, false, false);
+        id
+    })
+}
+
+/// Forgets a view (its object is being destroyed).
+pub(crate) fn remove_view(id: u64) {
+    let _ = LIST.try_with(|l| l.views.borrow_mut().retain(|(i, _)| *i != id));
+}
+
+/// Live workers (rows not ended).
+pub(crate) fn live_count() -> usize {
+    LIST.with(|l| {
+        l.rows
+            .borrow()
+            .iter()
+            .filter(|r| r.borrow().is_live())
+            .count()
+    })
+}
+
+/// Asks every live task to quit (and every worker of the global pool, which covers workers
+/// started through the core API).
+pub fn quit_all() {
+    let rows = LIST.with(|l| l.rows.borrow().clone());
+    for r in rows {
+        let r = r.borrow();
+        if r.is_live() {
+            r.quit();
+        }
+    }
+    crate::Pool::global().request_quit_all();
+}
+
+/// The task list as the views show it: every live worker started on this (the GUI) thread,
+/// in start order, then nothing else unless [`set_recent_tasks_kept`] keeps ended ones.
+/// Empty on any other thread.
+///
+/// ```no_run
+/// for t in qworker::live_tasks() {
+///     println!("{}: {} {}/{} {}", t.name, t.state.as_str(), t.progress.done, t.progress.total, t.status);
+/// }
+/// ```
+pub fn live_tasks() -> Vec<TaskInfo> {
+    let now = Instant::now();
+    LIST.try_with(|l| {
+        l.rows
+            .borrow()
+            .iter()
+            .map(|r| r.borrow().info(now))
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// Keeps the `n` most recently ended tasks in the task list, with their outcome (default 0:
+/// a row goes at the next update after `finished`).
+pub fn set_recent_tasks_kept(n: usize) {
+    LIST.with(|l| l.keep_recent.set(n));
+    mark_dirty();
+}
+
+/// How many ended tasks the list keeps.
+pub fn recent_tasks_kept() -> usize {
+    LIST.with(|l| l.keep_recent.get())
+}
+
+impl fmt::Debug for Row {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Row")
+            .field("name", &self.name)
+            .field("state", &self.state)
+            .field("outcome", &self.outcome)
+            .finish_non_exhaustive()
+    }
+}
