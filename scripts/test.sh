@@ -16,8 +16,10 @@ step() { echo "== scripts/test.sh: $1 ($(date +%T))"; }
 
 step "cargo test"
 cargo test --no-fail-fast
-# loom models of the mailbox, control block and hub ready list (a feature: only qworker rebuilds).
-cargo test --lib --features loom loom_models
+# loom models of the mailbox, control block and hub ready list: src/core/ built alone
+# (core-loom/, no Qt, no C++), with loom's primitives.
+step "loom models"
+cargo test -p qworker-core-loom loom_models
 # A downstream app crate with its own cxx-qt bridge and QML module (examples/downstream).
 step "downstream app self-test"
 cargo run -p qworker-downstream
@@ -27,13 +29,20 @@ cargo run --example soak -- --seconds 60
 # default-features = false: no Qt Quick, no Qt Widgets linked (examples/lean).
 step "lean app: linked libraries and run"
 scripts/check-lean.sh
-# A plain C++ CMake application using qworker (examples/cpp_host): builds and runs its self-test.
-step "C++ host"
-scripts/test-cpp-host.sh
 # The package builds from what it ships (cargo package verifies by building it).
 step "cargo package"
 cargo package -p qworker-macros -p qworker --allow-dirty
+# The verify build shares this target directory, and cargo gives the packaged copy's build
+# script the same unit as the workspace's: its dep-info then names the copy under
+# target/package/, so a later edit of build.rs would go unnoticed. Forget those fingerprints.
+grep -l "package/qworker-" "${CARGO_TARGET_DIR:-target}"/debug/.fingerprint/qworker-*/dep-build-script-* 2>/dev/null \
+  | xargs -r dirname | xargs -r rm -rf
 step "fmt, clippy"
 cargo fmt --check
 cargo clippy --workspace --all-targets -- -D warnings
+# A plain C++ CMake application using qworker (examples/cpp_host): builds and runs its
+# self-test. Last: its cargo build sets cxx-qt's export variables, which re-runs qworker's build
+# script; earlier steps would then re-run it once more.
+step "C++ host"
+scripts/test-cpp-host.sh
 echo "scripts/test.sh: all tests and lints passed"

@@ -139,6 +139,11 @@ struct DocsCompile;
 #[doc = include_str!("../docs/sugar.md")]
 struct SugarDocsCompile;
 
+/// The Rust blocks of docs/supervision.md, compiled as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/supervision.md")]
+struct SupervisionDocsCompile;
+
 /// The Rust blocks of docs/async.md, compiled as doc tests.
 #[cfg(doctest)]
 #[doc = include_str!("../docs/async.md")]

@@ -2,7 +2,8 @@
 //! (`mailbox.rs`), the control block (`control.rs`) and the hub's ready list (`ready.rs`) take
 //! their locks and atomics from `sync.rs`, which hands out loom's under the `loom` feature.
 //!
-//! Run: `cargo test --lib --features loom loom_models` (see `sync.rs` for why a feature).
+//! Run: `cargo test -p qworker-core-loom loom_models` (this directory built alone, no Qt; see
+//! `sync.rs`, `# Why a feature, not cfg(loom)`).
 //!
 //! # What is modelled
 //!

@@ -21,8 +21,11 @@
 //!
 //! The usual `RUSTFLAGS="--cfg loom"` changes the flags of every crate in the build, so cargo
 //! would rebuild all dependencies, the Qt bindings' C++ included (ten minutes and more here). A
-//! cargo feature of this crate rebuilds only this crate: `cargo test --lib --features loom
-//! loom_models`.
+//! cargo feature rebuilds only the crate that has it. The test command runs the models in
+//! `core-loom/`, a crate that compiles this directory alone (it is Qt-free): `cargo test -p
+//! qworker-core-loom loom_models`, about 15 s, no C++ at all. qworker's own `loom` feature
+//! runs the same models (`cargo test --lib --features loom loom_models`) but re-runs qworker's
+//! build script and its C++.
 
 use std::time::Duration;
 
