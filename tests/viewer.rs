@@ -1,6 +1,7 @@
 //! The example viewer, driven like a user would (clicks, typing, Enter) on a real window
 //! (offscreen, or xcb under `QT_QPA_PLATFORM=xcb xvfb-run -a`), checked on the pixels of the
-//! grabbed window: every napari scenario. Screenshots land in
+//! grabbed window: every napari scenario, the Tasks panel (a row per live worker, with its
+//! own STOP) and the window's CloseGuard. Screenshots land in
 //! `target/test-screenshots/viewer/`.
 
 #[path = "../examples/viewer/scenarios.rs"]
@@ -127,6 +128,10 @@ fn main() {
             errors_go_to_the_handler_and_the_app_lives,
         ),
         ("many_workers_run_at_once", many_workers_run_at_once),
+        (
+            "tasks_panel_lists_the_long_tasks_and_stops_them_row_by_row",
+            tasks_panel_lists_the_long_tasks_and_stops_them_row_by_row,
+        ),
         (
             "headless_tour_writes_a_png_per_scenario",
             headless_tour_writes_a_png_per_scenario,
@@ -387,14 +392,107 @@ fn headless_tour_writes_a_png_per_scenario() {
         ("multiplier", &[]),
         ("error", &[]),
         ("many_workers", &[("workers", 20.0), ("steps", 5.0)]),
+        ("long_tasks", &[("step_ms", 20.0)]),
     ];
+    let size = |png: &std::path::Path| {
+        let img = cxx_qt_lib::QImage::from_data(&std::fs::read(png).unwrap(), Some("PNG"))
+            .expect("a PNG");
+        (img.width(), img.height())
+    };
     for (name, a) in quick {
         let o = tour::tour_one(v, name, args(a), &out);
         println!("    {}", o.summary());
         assert!(o.ok, "{}", o.summary());
         let png = o.screenshot.expect("a screenshot");
-        let img = cxx_qt_lib::QImage::from_data(&std::fs::read(&png).unwrap(), Some("PNG"))
-            .expect("a PNG");
-        assert_eq!((img.width(), img.height()), (1200, 760));
+        assert_eq!(size(&png), (1200, 760));
     }
+    // long_tasks also pictures the Tasks panel with its rows, and the CloseGuard's dialog.
+    for extra in ["long_tasks_running.png", "long_tasks_close_guard.png"] {
+        assert_eq!(size(&out.join(extra)), (1200, 760), "{extra}");
+    }
+    assert_eq!(v.live_tasks(), 0, "the tour left workers running");
+}
+
+fn tasks_panel_lists_the_long_tasks_and_stops_them_row_by_row() {
+    let v = viewer();
+    v.run("long_tasks", None).unwrap();
+    let children = ["scan", "download", "index"];
+    wait("the four rows with their status lines", || {
+        let names = v.task_names();
+        tour::LONG_TASKS.iter().all(|(task, says)| {
+            names.iter().any(|n| n == task) && v.label(&format!("taskStatus_{task}")).contains(says)
+        })
+    });
+    let names = v.task_names();
+    assert_eq!(names[0], "long_tasks", "rows keep start order: {names:?}");
+    assert_eq!(v.task_rows(), 4, "{names:?}");
+    assert_eq!(v.live_tasks(), 4);
+    let header = v.window.expect("tasksHeader").unwrap();
+    assert_eq!(header.get::<String>("text").unwrap(), "Tasks  (4 running)");
+    for task in children {
+        assert_eq!(v.label(&format!("taskState_{task}")), "running", "{task}");
+    }
+    // No total: an indeterminate bar; a known total: a bar with a value.
+    let bar = |task: &str| v.window.expect(&format!("taskProgress_{task}")).unwrap();
+    assert!(bar("scan").get::<bool>("indeterminate").unwrap());
+    assert!(!bar("download").get::<bool>("indeterminate").unwrap());
+    assert_eq!(bar("download").get::<f64>("to").unwrap(), 40.0);
+    wait("the download bar to move", || {
+        bar("download").get::<f64>("value").unwrap() >= 1.0
+    });
+    // `elapsed` moves once a second while a task runs.
+    wait("a second of elapsed time", || {
+        v.label("taskElapsed_scan") != "0 s"
+    });
+    process_events(Duration::from_millis(100));
+    shot(v, "tasks_panel");
+
+    // Each child's row STOP ends that worker only; its row goes.
+    for (k, task) in children.iter().enumerate() {
+        v.click(&format!("taskStop_{task}")).unwrap();
+        wait(&format!("the {task} row to go"), || {
+            let names = v.task_names();
+            !names.iter().any(|n| n == task) && v.task_rows() == 3 - k as i64
+        });
+        let names = v.task_names();
+        for other in &children[k + 1..] {
+            assert!(
+                names.iter().any(|n| n == other),
+                "{other} went too: {names:?}"
+            );
+        }
+        if k == 0 {
+            // Close while two still run: the guard asks, the window stays.
+            v.window.invoke("close", &[]).unwrap();
+            assert!(v.guard_asking(), "closing with workers running asks");
+            assert_eq!(v.guard.get::<String>("reason").unwrap(), "close");
+            let list = v.window.expect("closeGuardTasks").unwrap();
+            wait("the dialog lists the live tasks", || {
+                list.get::<i64>("count").unwrap() == 3
+            });
+            process_events(Duration::from_millis(150));
+            shot(v, "close_guard");
+            v.guard.invoke("keepRunning", &[]).unwrap();
+            assert!(!v.guard_asking());
+            assert!(
+                v.window.get::<bool>("visible").unwrap(),
+                "the window closed"
+            );
+            assert_eq!(v.state(), "running", "keep running: the workers go on");
+        }
+    }
+    // The last child gone, the supervisor returns and its row goes too.
+    v.wait_finished(10 * SEC).unwrap();
+    assert_eq!(v.text("resultText"), "all 3 long tasks were stopped");
+    wait("the Tasks panel to empty", || {
+        v.task_rows() == 0 && v.live_tasks() == 0
+    });
+    let stop_all = v.window.expect("stopAllButton").unwrap();
+    assert!(
+        !stop_all.get::<bool>("enabled").unwrap(),
+        "Stop all with nothing running"
+    );
+    assert_eq!(header.get::<String>("text").unwrap(), "Tasks  (0 running)");
+    // Nothing runs: closing would not ask now (not tried: it would close the window).
+    assert!(!v.guard_asking());
 }

@@ -19,6 +19,7 @@ extern crate qworker;
 mod measure;
 mod w1;
 mod w10;
+mod w11;
 mod w2;
 mod w3;
 mod w4;
@@ -97,6 +98,7 @@ fn main() {
         "W8" => w8::run(variant, app.pin_mut()),
         "W9" => w9::run(variant),
         "W10" => w10::run(variant),
+        "W11" => w11::run(variant),
         other => {
             eprintln!("unknown workload {other}");
             2

@@ -1,7 +1,9 @@
 // The qworker example viewer: napari's threading scenarios, each a Rust task registered by
 // name (see scenarios.rs) and run by a QML `Worker`, shown with the QWorker module's
 // FrameView, WorkerProgress, WorkerControls and EventLog. Everything here talks to the
-// Worker through its QML API.
+// Worker through its QML API. The Tasks panel lists every live worker of the application
+// (the `WorkerPool` singleton's model: nested workers too), each with its own STOP; the
+// CloseGuard asks before the window closes while workers run.
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
@@ -31,12 +33,15 @@ ApplicationWindow {
     property int liveCount: 0
     property int liveFinished: 0
     property int liveWorkers: 0
+    property int longLive: 0
     property real startedAt: 0
     property real elapsedMs: 0
     property int beatsAtStart: 0
     property int beatsWhileWorking: 0
     property string history: ""
     readonly property int events: log.eventCount
+    /// Live workers of the whole application (the Tasks panel's header).
+    readonly property int liveTasks: WorkerPool.count
     // Frames produced: the stream's progress count, which the body reports right after each
     // yield (so, while it is parked in that yield, the frame just received is counted too).
     readonly property real produced: current ? Math.max(current.progress, ui.stream ? view.framesReceived : 0) : 0
@@ -48,7 +53,8 @@ ApplicationWindow {
         "endless": { images: true, stream: true, label: "random x cos(i*0.2), contrast limits (-0.8, 0.8)" },
         "multiplier": { images: false, stream: false, label: "two-way multiplier" },
         "error": { images: false, stream: false, label: "custom error handler" },
-        "many_workers": { images: true, stream: false, label: "one bar per worker (blue: running, green: finished)" }
+        "many_workers": { images: true, stream: false, label: "one bar per worker (blue: running, green: finished)" },
+        "long_tasks": { images: false, stream: false, label: "long-running tasks" }
     })
     readonly property var ui: uiOf[scenario] !== undefined ? uiOf[scenario] : ({ images: false, stream: false, label: "" })
 
@@ -100,6 +106,7 @@ ApplicationWindow {
         liveCount = 0;
         liveFinished = 0;
         liveWorkers = 0;
+        longLive = 0;
         elapsedMs = 0;
         history = "1";
         beatsAtStart = heartbeat;
@@ -113,6 +120,16 @@ ApplicationWindow {
         current = w;
         startedAt = Date.now();
         return w.start();
+    }
+
+    /// The names of the Tasks panel's rows, in order, joined by commas (for scripts and tests).
+    function taskNames() {
+        var names = [];
+        for (var i = 0; i < tasksList.count; i++) {
+            var item = tasksList.itemAtIndex(i);
+            names.push(item !== null ? item.taskName : "?");
+        }
+        return names.join(",");
     }
 
     /// Multiplier: sends the typed factor in and resumes the worker (napari's example).
@@ -138,6 +155,8 @@ ApplicationWindow {
                 root.liveCount = value.live;
                 root.liveFinished = value.finished;
                 root.liveWorkers = value.workers;
+            } else if (root.scenario === "long_tasks") {
+                root.longLive = value;
             }
         }
         function onReturned(value) {
@@ -326,6 +345,9 @@ ApplicationWindow {
                               ? (root.resultText.length ? root.resultText : "total = " + root.total)
                               : root.scenario === "error"
                                 ? (root.errorText.length ? "errored" : (root.current ? "working..." : ""))
+                              : root.scenario === "long_tasks"
+                                ? (root.resultText.length ? "all stopped"
+                                   : root.longLive + " of 3 running")
                                 : ""
                     }
                     Label {
@@ -340,6 +362,8 @@ ApplicationWindow {
                               : root.scenario === "multiplier"
                                 ? (root.resultText.length ? root.history + " = 0: the worker returned"
                                    : root.history + " = " + root.total + "\ntype a factor below and press Enter; 0 ends the game")
+                              : root.scenario === "long_tasks" && !root.resultText.length
+                                ? "scan, download and index run until stopped.\nStop one from its row in the Tasks panel, or close the window while they run: the CloseGuard asks first."
                               : root.resultText
                     }
                 }
@@ -394,28 +418,156 @@ ApplicationWindow {
             }
         }
 
-        // ---- event log ----
-        Pane {
+        // ---- tasks (every live worker) and event log ----
+        ColumnLayout {
             Layout.preferredWidth: 380
+            Layout.maximumWidth: 380
             Layout.fillHeight: true
-            padding: 10
-            background: Rectangle { color: "#2b2d30"; radius: 6 }
-            ColumnLayout {
-                anchors.fill: parent
-                spacing: 6
-                Label {
-                    text: "Event log  (" + log.eventCount + " signals)"
-                    font.bold: true
-                    font.pixelSize: 15
+            spacing: 10
+
+            Pane {
+                objectName: "tasksPanel"
+                Layout.fillWidth: true
+                Layout.preferredHeight: 318
+                padding: 10
+                background: Rectangle { color: "#2b2d30"; radius: 6 }
+                ColumnLayout {
+                    anchors.fill: parent
+                    spacing: 6
+                    RowLayout {
+                        Layout.fillWidth: true
+                        spacing: 8
+                        Label {
+                            objectName: "tasksHeader"
+                            Layout.fillWidth: true
+                            elide: Text.ElideRight
+                            text: "Tasks  (" + WorkerPool.count + " running)"
+                            font.bold: true
+                            font.pixelSize: 15
+                        }
+                        Button {
+                            objectName: "stopAllButton"
+                            text: "Stop all"
+                            enabled: WorkerPool.count > 0
+                            onClicked: WorkerPool.quitAll()
+                        }
+                    }
+                    ListView {
+                        id: tasksList
+                        objectName: "tasksList"
+                        Layout.fillWidth: true
+                        Layout.fillHeight: true
+                        clip: true
+                        spacing: 4
+                        model: WorkerPool.tasks
+                        boundsBehavior: Flickable.StopAtBounds
+                        ScrollBar.vertical: ScrollBar { policy: ScrollBar.AsNeeded }
+                        delegate: Rectangle {
+                            id: taskRow
+                            objectName: "taskRow_" + model.name
+                            // The roles, for scripts and tests (`model.state`, not `state`:
+                            // an Item's `state` is its own).
+                            readonly property string taskName: model.name
+                            readonly property string taskState: model.state
+                            readonly property string taskStatus: model.status
+                            width: ListView.view.width - 10
+                            height: rowColumn.implicitHeight + 10
+                            radius: 4
+                            color: "#34373b"
+                            ColumnLayout {
+                                id: rowColumn
+                                anchors.fill: parent
+                                anchors.margins: 5
+                                spacing: 3
+                                RowLayout {
+                                    Layout.fillWidth: true
+                                    spacing: 8
+                                    Label {
+                                        Layout.fillWidth: true
+                                        elide: Text.ElideRight
+                                        text: model.name
+                                        font.bold: true
+                                    }
+                                    Label {
+                                        objectName: "taskState_" + model.name
+                                        text: model.state
+                                        color: model.state === "running" ? "#7fd88f"
+                                             : model.state === "paused" ? "#f0c75e" : "#9aa0a6"
+                                    }
+                                    Label {
+                                        objectName: "taskElapsed_" + model.name
+                                        Layout.preferredWidth: 44
+                                        horizontalAlignment: Text.AlignRight
+                                        text: Math.floor(model.elapsed / 1000) + " s"
+                                        font.family: "monospace"
+                                        color: "#9aa0a6"
+                                    }
+                                    Button {
+                                        objectName: "taskStop_" + model.name
+                                        text: "STOP"
+                                        enabled: model.state !== "finished"
+                                        onClicked: WorkerPool.quit(index)
+                                    }
+                                }
+                                Label {
+                                    objectName: "taskStatus_" + model.name
+                                    Layout.fillWidth: true
+                                    elide: Text.ElideRight
+                                    text: model.status
+                                    color: "#9aa0a6"
+                                    font.pixelSize: 12
+                                }
+                                ProgressBar {
+                                    objectName: "taskProgress_" + model.name
+                                    Layout.fillWidth: true
+                                    from: 0
+                                    to: model.total > 0 ? model.total : 1
+                                    value: model.total > 0 ? model.progress : 0
+                                    indeterminate: model.total <= 0
+                                }
+                            }
+                        }
+                    }
+                    Label {
+                        visible: tasksList.count === 0
+                        Layout.fillWidth: true
+                        horizontalAlignment: Text.AlignHCenter
+                        color: "#9aa0a6"
+                        text: "no worker running"
+                    }
                 }
-                EventLog {
-                    id: log
-                    objectName: "eventLog"
-                    worker: root.current
-                    Layout.fillWidth: true
-                    Layout.fillHeight: true
+            }
+
+            // ---- event log ----
+            Pane {
+                Layout.fillWidth: true
+                Layout.fillHeight: true
+                padding: 10
+                background: Rectangle { color: "#2b2d30"; radius: 6 }
+                ColumnLayout {
+                    anchors.fill: parent
+                    spacing: 6
+                    Label {
+                        text: "Event log  (" + log.eventCount + " signals)"
+                        font.bold: true
+                        font.pixelSize: 15
+                    }
+                    EventLog {
+                        id: log
+                        objectName: "eventLog"
+                        worker: root.current
+                        Layout.fillWidth: true
+                        Layout.fillHeight: true
+                    }
                 }
             }
         }
+    }
+
+    // Asks before the window closes while workers run (quit them, wait, or keep running).
+    CloseGuard {
+        id: guard
+        objectName: "closeGuard"
+        window: root
     }
 }

@@ -38,6 +38,10 @@ pub const SCENARIOS: &[(&str, &str)] = &[
         "many_workers",
         "50 generator workers at once, started from a supervisor worker, with the pool's live count.",
     ),
+    (
+        "long_tasks",
+        "Three tasks that run until stopped (a scan, a download, an index), each with a status line: watch them in the Tasks panel, stop one with its row's STOP, or close the window while they run and the CloseGuard asks.",
+    ),
 ];
 
 /// Arguments from QML: `{key: number}`, or nothing.
@@ -123,6 +127,12 @@ pub fn register() {
             many_workers(cx, arg_u32(&a, "workers", 50)?, arg_u32(&a, "steps", 20)?)
         },
     );
+    qworker::register_generator(
+        "long_tasks",
+        |(a,): (Args,), cx: &mut Context<u32>| -> Result<String, BoxError> {
+            long_tasks(cx, arg_u32(&a, "step_ms", 40)?)
+        },
+    );
 }
 
 /// The delivery policy each scenario runs with: `Latest` for image streams.
@@ -166,7 +176,11 @@ pub fn average_stack(cx: &mut Context, depth: u32, size: u32) -> Result<Frame, B
     for i in 0..depth {
         cx.check()?;
         rng.add_to(&mut acc);
-        cx.progress(i as u64 + 1, depth as u64)?;
+        cx.progress_text(
+            i as u64 + 1,
+            depth as u64,
+            format!("slice {} of {depth}", i + 1),
+        )?;
     }
     let mean: Vec<f32> = acc.iter().map(|s| s / depth as f32).collect();
     // The mean of `depth` uniforms has a spread of 0.29 / sqrt(depth) around 0.5.
@@ -196,7 +210,11 @@ pub fn running_mean(cx: &mut Context<Frame>, iterations: u32, size: u32) -> Resu
                 *m = a / k;
             }
             cx.yield_(Frame::from_f32(size, size, &mean, (0.45, 0.55))?)?;
-            cx.progress((i / 16) as u64 + 1, yields)?;
+            cx.progress_text(
+                (i / 16) as u64 + 1,
+                yields,
+                format!("mean of {} images", i + 1),
+            )?;
         }
     }
     Ok(())
@@ -217,7 +235,7 @@ pub fn endless(cx: &mut Context<Frame>, size: u32) -> Result<(), BoxError> {
         }
         cx.yield_(Frame::from_f32(size, size, &img, (-0.8, 0.8))?)?;
         i += 1;
-        cx.progress(i, 0)?;
+        cx.progress_text(i, 0, format!("frame {i}"))?;
     }
 }
 
@@ -347,4 +365,82 @@ pub fn many_workers(
     Ok(format!(
         "{count} workers finished; at most {peak} were live at once"
     ))
+}
+
+/// The three children of `long_tasks`, by name: each runs until it is stopped.
+pub const LONG_TASKS: [&str; 3] = ["scan", "download", "index"];
+
+/// One child of `long_tasks`: a step every `step` with a status line, until quit. `scan`
+/// has no known total (an indeterminate bar); `download` fills a bar per file, file after
+/// file; `index` counts documents against a large total, pass after pass.
+fn long_task(name: &str, cx: &mut Context, step: Duration) -> Result<(), BoxError> {
+    let mut i: u64 = 0;
+    loop {
+        i += 1;
+        match name {
+            "scan" => {
+                cx.progress_text(i, 0, format!("scanning block {i}: {} files seen", i * 37))?
+            }
+            "download" => {
+                let (file, mb) = ((i - 1) / 40 + 1, (i - 1) % 40 + 1);
+                cx.progress_text(mb, 40, format!("file {file}: {mb} of 40 MB"))?
+            }
+            _ => {
+                let total = 100_000;
+                let (pass, docs) = ((i * 50 - 1) / total + 1, (i * 50 - 1) % total + 1);
+                cx.progress_text(
+                    docs,
+                    total,
+                    format!("pass {pass}: {docs} of {total} documents"),
+                )?
+            }
+        }
+        std::thread::sleep(step);
+    }
+}
+
+/// Long-running tasks: the supervisor (itself a worker) starts [`LONG_TASKS`] from its own
+/// thread, each running until stopped (from its row in the Tasks panel, "Stop all", or the
+/// CloseGuard's "Quit anyway"). It yields how many still run whenever that changes and
+/// returns once none does. Quitting the supervisor (STOP) quits them all: dropping a worker
+/// made off the GUI thread quits it.
+pub fn long_tasks(cx: &mut Context<u32>, step_ms: u32) -> Result<String, BoxError> {
+    let step = Duration::from_millis(step_ms as u64);
+    let ended: Arc<Vec<AtomicU32>> =
+        Arc::new(LONG_TASKS.iter().map(|_| AtomicU32::new(0)).collect());
+    let mut children = Vec::new();
+    for (k, name) in LONG_TASKS.iter().enumerate() {
+        let child =
+            qworker::function_with_context(move |cx: &mut Context| long_task(name, cx, step))
+                .named(name)
+                .described(&format!("{name} (runs until stopped)"));
+        let e = ended.clone();
+        child.on_event_send(move |ev| {
+            if let Event::Finished = ev {
+                e[k].store(1, Ordering::Relaxed);
+            }
+        });
+        child.start()?;
+        children.push(child);
+    }
+    let n = LONG_TASKS.len() as u32;
+    let mut last = None;
+    loop {
+        let live = n - ended.iter().map(|e| e.load(Ordering::Relaxed)).sum::<u32>();
+        if last != Some(live) {
+            cx.yield_(live)?;
+            cx.progress_text(
+                (n - live) as u64,
+                n as u64,
+                format!("{live} of {n} tasks running"),
+            )?;
+            last = Some(live);
+        }
+        if live == 0 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+        cx.check()?;
+    }
+    Ok(format!("all {n} long tasks were stopped"))
 }

@@ -1,6 +1,8 @@
 //! Driving the viewer from Rust, as a user would with the mouse and keyboard: run a
-//! scenario, click STOP, type a factor and press Enter, then grab the window. Used by the
-//! headless mode (one PNG and one summary line per scenario) and by `tests/viewer.rs`.
+//! scenario, click STOP, type a factor and press Enter, stop a task from its row in the
+//! Tasks panel, close the window and answer the CloseGuard, then grab the window. Used by
+//! the headless mode (one PNG and one summary line per scenario, and two more for
+//! `long_tasks`) and by `tests/viewer.rs`.
 //!
 //! Clicks emit the button's `clicked` signal and Enter emits the field's `accepted`: the
 //! same QML handlers a real click or key press runs. Waiting spins the real event loop.
@@ -18,6 +20,10 @@ use qworker::testing::{SceneObject, process_events, wait_until};
 pub struct Viewer {
     pub window: SceneObject,
     pub view: SceneObject,
+    /// The Tasks panel's ListView (a row per live worker).
+    pub tasks: SceneObject,
+    /// The window's CloseGuard.
+    pub guard: SceneObject,
 }
 
 /// What one scenario did.
@@ -62,7 +68,14 @@ impl Outcome {
 impl Viewer {
     pub fn new(window: SceneObject) -> Result<Viewer, String> {
         let view = window.expect("frameView")?;
-        Ok(Viewer { window, view })
+        let tasks = window.expect("tasksList")?;
+        let guard = window.expect("closeGuard")?;
+        Ok(Viewer {
+            window,
+            view,
+            tasks,
+            guard,
+        })
     }
 
     pub fn state(&self) -> String {
@@ -142,6 +155,52 @@ impl Viewer {
         })
     }
 
+    /// The names of the Tasks panel's rows, in order.
+    pub fn task_names(&self) -> Vec<String> {
+        let names = self
+            .window
+            .invoke("taskNames", &[])
+            .ok()
+            .and_then(|v| v.value::<QString>())
+            .map(|s| s.to_string())
+            .unwrap_or_default();
+        names
+            .split(',')
+            .filter(|n| !n.is_empty())
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// Rows in the Tasks panel (its ListView's `count`).
+    pub fn task_rows(&self) -> i64 {
+        self.tasks.get::<i64>("count").unwrap_or(-1)
+    }
+
+    /// Live workers of the application (`WorkerPool.count`, the panel's header).
+    pub fn live_tasks(&self) -> i64 {
+        self.window.get::<i64>("liveTasks").unwrap_or(-1)
+    }
+
+    /// The text of the label named `name` (e.g. a row's `taskStatus_scan`); empty if none.
+    pub fn label(&self, name: &str) -> String {
+        self.window
+            .find(name)
+            .and_then(|l| l.get::<String>("text").ok())
+            .unwrap_or_default()
+    }
+
+    /// `true` while the CloseGuard's dialog is shown.
+    pub fn guard_asking(&self) -> bool {
+        self.guard.get::<bool>("asking").unwrap_or(false)
+    }
+
+    /// Saves a picture of the whole window to `path`.
+    pub fn save_shot(&self, path: &Path) -> Result<PathBuf, String> {
+        qworker::image::save_image(&self.window.grab_image(), path)
+            .map_err(|e| format!("screenshot {}: {e}", path.display()))?;
+        Ok(path.to_path_buf())
+    }
+
     /// A picture of the whole window, as an RGBA frame.
     pub fn grab(&self) -> Result<Frame, String> {
         self.window.grab().map_err(|e| e.to_string())
@@ -199,12 +258,24 @@ pub fn crop(frame: &Frame, x: u32, y: u32, w: u32, h: u32) -> Result<Frame, Stri
 /// Scenarios that stream frames (their progress counts the frames produced).
 pub const STREAMS: &[&str] = &["running_mean", "endless"];
 
+/// The workers of `long_tasks` (the supervisor and its three children) and what each row's
+/// status line says once the body has reported (`cx.progress_text`).
+pub const LONG_TASKS: &[(&str, &str)] = &[
+    ("long_tasks", "tasks running"),
+    ("scan", "scanning block"),
+    ("download", " MB"),
+    ("index", "documents"),
+];
+
+/// The row `long_tasks` stops with its STOP button.
+pub const STOPPED_TASK: &str = "download";
+
 /// Per-scenario time limit (debug builds are slower; the limit guards hangs only).
 pub const LIMIT: Duration = Duration::from_secs(120);
 
-/// Runs scenario `name` in the viewer and drives it to its end like a user would.
-/// Returns a note for the summary line.
-pub fn drive(v: &Viewer, name: &str, args: Option<QVariant>) -> Result<String, String> {
+/// Runs scenario `name` in the viewer and drives it to its end like a user would; extra
+/// screenshots go to `out` (`long_tasks`). Returns a note for the summary line.
+pub fn drive(v: &Viewer, name: &str, args: Option<QVariant>, out: &Path) -> Result<String, String> {
     v.run(name, args)?;
     match name {
         "average_stack" => {
@@ -282,6 +353,21 @@ pub fn drive(v: &Viewer, name: &str, args: Option<QVariant>) -> Result<String, S
             let result = v.text("resultText");
             Ok(result)
         }
+        "long_tasks" => {
+            let result = long_tasks(v, out);
+            // Whatever happened, leave nothing asking and nothing running.
+            if v.guard_asking() {
+                let _ = v.guard.invoke("keepRunning", &[]);
+            }
+            if v.live_tasks() > 0 || matches!(v.state().as_str(), "pending" | "running" | "paused")
+            {
+                let _ = v.click("stopAllButton");
+                let _ = v.wait("every worker to end", LIMIT, || {
+                    v.state() == "finished" && v.live_tasks() == 0
+                });
+            }
+            result
+        }
         other => {
             v.wait_finished(LIMIT)?;
             Ok(format!("{other} finished"))
@@ -289,10 +375,89 @@ pub fn drive(v: &Viewer, name: &str, args: Option<QVariant>) -> Result<String, S
     }
 }
 
+/// `long_tasks`: the Tasks panel lists the four workers with their status lines
+/// (`<out>/long_tasks_running.png`); a row's STOP ends that worker and its row goes; closing
+/// the window while the rest run makes the CloseGuard ask (`<out>/long_tasks_close_guard.png`);
+/// "Keep running" keeps the window open and the workers going; "Stop all" ends them.
+fn long_tasks(v: &Viewer, out: &Path) -> Result<String, String> {
+    let rows_have = |names: &[String], want: &str| names.iter().any(|n| n == want);
+    v.wait(
+        "the Tasks panel to list long_tasks, scan, download and index with their status lines",
+        LIMIT,
+        || {
+            let names = v.task_names();
+            LONG_TASKS.iter().all(|(task, says)| {
+                rows_have(&names, task) && v.label(&format!("taskStatus_{task}")).contains(says)
+            }) && v.live_tasks() >= LONG_TASKS.len() as i64
+        },
+    )?;
+    let before = v.task_rows();
+    // The bars have drawn, elapsed seconds have shown: then the picture.
+    process_events(Duration::from_millis(150));
+    v.save_shot(&out.join("long_tasks_running.png"))?;
+
+    v.click(&format!("taskStop_{STOPPED_TASK}"))?;
+    v.wait(
+        &format!("the {STOPPED_TASK} row to go and the others to stay"),
+        LIMIT,
+        || {
+            let names = v.task_names();
+            !rows_have(&names, STOPPED_TASK)
+                && v.task_rows() == before - 1
+                && LONG_TASKS
+                    .iter()
+                    .filter(|(t, _)| *t != STOPPED_TASK)
+                    .all(|(t, _)| rows_have(&names, t))
+        },
+    )?;
+    v.wait("the scenario to count 2 of 3 running", LIMIT, || {
+        v.prop_f64("longLive") == 2.0
+    })?;
+
+    // Close the window while workers run: the guard turns the close down and asks.
+    v.window.invoke("close", &[])?;
+    if !v.guard_asking() {
+        return Err("closing the window with workers running did not ask".into());
+    }
+    let reason = v.guard.get::<String>("reason").unwrap_or_default();
+    if reason != "close" {
+        return Err(format!(
+            "the CloseGuard's reason is {reason:?}, not \"close\""
+        ));
+    }
+    // The dialog lists the tasks: give it a few frames to fill, then the picture.
+    process_events(Duration::from_millis(200));
+    v.save_shot(&out.join("long_tasks_close_guard.png"))?;
+    v.guard.invoke("keepRunning", &[])?;
+    if v.guard_asking() {
+        return Err("the dialog stayed up after \"Keep running\"".into());
+    }
+    if v.window.get::<bool>("visible") != Ok(true) {
+        return Err("the window closed although \"Keep running\" was chosen".into());
+    }
+    process_events(Duration::from_millis(100));
+    if v.state() != "running" || v.task_rows() != before - 1 {
+        return Err(format!(
+            "after \"Keep running\" the workers stopped (state {}, {} rows)",
+            v.state(),
+            v.task_rows()
+        ));
+    }
+
+    v.click("stopAllButton")?;
+    v.wait_finished(LIMIT)?;
+    v.wait("the Tasks panel to empty", LIMIT, || {
+        v.task_rows() == 0 && v.live_tasks() == 0
+    })?;
+    Ok(format!(
+        "{before} rows; STOP on {STOPPED_TASK} removed its row; close asked, kept running; Stop all ended the rest"
+    ))
+}
+
 /// Runs `name`, saves `<out>/<name>.png`, and reports the outcome (never panics).
 pub fn tour_one(v: &Viewer, name: &str, args: Option<QVariant>, out: &Path) -> Outcome {
     let t0 = Instant::now();
-    let result = drive(v, name, args);
+    let result = drive(v, name, args, out);
     let elapsed = t0.elapsed();
     // Let the last frame reach the screen before the picture.
     process_events(Duration::from_millis(100));
