@@ -181,6 +181,26 @@ where
     }
 }
 
+impl<Y, S, R, E> tasks::Source for Controls<Y, S, R, E>
+where
+    Y: Send + 'static,
+    S: Send + 'static,
+    R: Send + 'static,
+    E: Send + 'static,
+{
+    fn name(&self) -> String {
+        self.handle.name()
+    }
+
+    fn description(&self) -> String {
+        lock(&self.description).clone()
+    }
+
+    fn quit(&self) {
+        self.handle.quit();
+    }
+}
+
 /// An async consumer of one worker's events (`futures.rs`): it gets each event, owned, after
 /// the callbacks and the Qt signals.
 pub(crate) trait Tap<Y, R, E> {
@@ -433,13 +453,7 @@ where
         if self.row.borrow().is_some() {
             return;
         }
-        let ctl = self.ctl.clone();
-        let row = tasks::add(
-            self.ctl.handle.name(),
-            self.ctl.kind,
-            lock(&self.ctl.description).clone(),
-            Box::new(move || ctl.handle.quit()),
-        );
+        let row = tasks::add(self.ctl.clone(), self.ctl.kind);
         *self.row.borrow_mut() = Some(row);
     }
 }

@@ -25,6 +25,7 @@
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::glue;
@@ -82,11 +83,18 @@ pub struct TaskInfo {
     pub outcome: Option<Outcome>,
 }
 
+/// What a row reads from its worker when shown: the thread-safe half a driver shares with
+/// its worker value, so a row costs one allocation and copies no text.
+pub(crate) trait Source {
+    fn name(&self) -> String;
+    fn description(&self) -> String;
+    fn quit(&self);
+}
+
 /// The mutable part of a row.
 pub(crate) struct Row {
-    pub(crate) name: String,
+    source: Arc<dyn Source>,
     pub(crate) kind: WorkerKind,
-    pub(crate) description: String,
     pub(crate) state: WorkerState,
     pub(crate) progress: Progress,
     pub(crate) status: String,
@@ -95,7 +103,6 @@ pub(crate) struct Row {
     pub(crate) outcome: Option<Outcome>,
     /// Bumped at each change: views compare it with the version they showed.
     pub(crate) version: u64,
-    quit: Box<dyn Fn()>,
 }
 
 impl Row {
@@ -110,27 +117,35 @@ impl Row {
         }
     }
 
+    pub(crate) fn name(&self) -> String {
+        self.source.name()
+    }
+
+    pub(crate) fn description(&self) -> String {
+        self.source.description()
+    }
+
     /// The status line, or the description when the body reported none.
-    pub(crate) fn status_text(&self) -> &str {
+    pub(crate) fn status_text(&self) -> String {
         if self.status.is_empty() {
-            &self.description
+            self.description()
         } else {
-            &self.status
+            self.status.clone()
         }
     }
 
     pub(crate) fn quit(&self) {
-        (self.quit)();
+        self.source.quit();
     }
 
     pub(crate) fn info(&self, now: Instant) -> TaskInfo {
         TaskInfo {
-            name: self.name.clone(),
+            name: self.name(),
             kind: self.kind,
             state: self.state,
             progress: self.progress,
-            status: self.status_text().to_string(),
-            description: self.description.clone(),
+            status: self.status_text(),
+            description: self.description(),
             elapsed: self.elapsed(now),
             outcome: self.outcome,
         }
@@ -167,16 +182,10 @@ thread_local! {
 }
 
 /// Adds a row for a worker that was just started (state pending until `started` arrives).
-pub(crate) fn add(
-    name: String,
-    kind: WorkerKind,
-    description: String,
-    quit: Box<dyn Fn()>,
-) -> RowRef {
+pub(crate) fn add(source: Arc<dyn Source>, kind: WorkerKind) -> RowRef {
     let row = Rc::new(RefCell::new(Row {
-        name,
+        source,
         kind,
-        description,
         state: WorkerState::Pending,
         progress: Progress::default(),
         status: String::new(),
@@ -184,7 +193,6 @@ pub(crate) fn add(
         ended_at: None,
         outcome: None,
         version: 0,
-        quit,
     }));
     LIST.with(|l| {
         l.rows.borrow_mut().push(row.clone());
@@ -360,7 +368,7 @@ pub fn recent_tasks_kept() -> usize {
 impl fmt::Debug for Row {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Row")
-            .field("name", &self.name)
+            .field("name", &self.name())
             .field("state", &self.state)
             .field("outcome", &self.outcome)
             .finish_non_exhaustive()

@@ -392,7 +392,7 @@ impl WorkerPool {
                 Level::Warning,
                 &format!(
                     "WorkerPool.quit({row}): worker '{}' has already finished; nothing to quit",
-                    r.name
+                    r.name()
                 ),
             );
         }
@@ -410,15 +410,15 @@ impl WorkerPool {
         };
         let r = row.borrow();
         match role - USER_ROLE - 1 {
-            0 => QVariant::from(&QString::from(r.name.as_str())),
+            0 => QVariant::from(&QString::from(r.name().as_str())),
             1 => QVariant::from(&QString::from(r.kind.as_str())),
             2 => QVariant::from(&QString::from(r.state.as_str())),
             3 => QVariant::from(&(r.progress.done as f64)),
             4 => QVariant::from(&(r.progress.total as f64)),
-            5 => QVariant::from(&QString::from(r.status_text())),
+            5 => QVariant::from(&QString::from(r.status_text().as_str())),
             6 => QVariant::from(&(r.elapsed(Instant::now()).as_secs_f64() * 1000.0)),
             7 => QVariant::from(&QString::from(r.outcome.map_or("", |o| o.as_str()))),
-            8 => QVariant::from(&QString::from(r.description.as_str())),
+            8 => QVariant::from(&QString::from(r.description().as_str())),
             _ => QVariant::default(),
         }
     }
