@@ -239,6 +239,29 @@ selfTest()
 {
   SelfTest t;
 
+  t.run("worker_pool_lists_a_cpp_started_worker_and_quits_it", [&] {
+    QObject scope;
+    WorkerPool pool; // a view of the application's task list, like QML's singleton
+    auto* w = new QWorker(&scope);
+    w->setTask(QStringLiteral("scan"));
+    w->setArgs({ 1000, 20 }); // long enough to be listed, quit below
+    w->setDescription(QStringLiteral("scans from C++"));
+    t.expect(w->start(), "start() returns true");
+    t.expect(pool.liveCount() == 1, "liveCount() counts it at once");
+    const bool listed = runUntil(&pool, &QAbstractItemModel::rowsInserted);
+    t.expect(listed && pool.rowCount(QModelIndex()) == 1, "the model lists it (rowsInserted, one row)");
+    const auto roles = pool.roleNames();
+    const auto value = [&](const char* role) {
+      return pool.data(pool.index(0, 0), roles.key(role));
+    };
+    t.expectEq(value("name").toString(), "scan", "name role");
+    t.expectEq(value("kind").toString(), "generator", "kind role");
+    t.expectEq(value("description").toString(), "scans from C++", "description role");
+    pool.quit(0);
+    t.expect(runUntilFinished(w), "quit(0) stopped it");
+    t.expect(pool.liveCount() == 0, "no live worker after finished");
+  });
+
   t.run("a_generator_delivers_started_every_value_in_order_returned_finished", [&] {
     QObject scope; // parent of this case's worker: deleted when the case ends
     auto* w = new QWorker(&scope);
