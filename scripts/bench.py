@@ -94,6 +94,8 @@ CASES = [
     Case("W9", "10k await", [q("W9", "await"), q("W9", "callbacks"), cpp("cpp-pool", "W9", "chain")]),
     Case("W10", "1M stream", [q("W10", "stream-All"), q("W10", "stream-Bounded"),
                               q("W10", "callback-All")], timeout=300),
+    # No C++ arm: Qt has no counterpart of the WorkerPool task model.
+    Case("W11", "1k live tasks", [q("W11", "1k")]),
 ]
 
 # W4 arms of one system differ by policy; the policy becomes part of the reported variant.
@@ -216,6 +218,7 @@ AB_METRICS = {
     "workers_per_s", "max_os_threads", "cpu_us_per_worker", "fps", "max_backlog",
     "quit_to_aborted_ms", "backlog_at_quit", "quit_to_exit_ms", "ran", "resume_to_resumed_us",
     "paused_cpu_us", "rss_growth_mb", "round_trips_per_s", "cpu_us_per_round_trip",
+    "gui_busy_pct", "rss_per_worker_kb", "model_updates_per_s", "progress_events_per_s",
 }
 
 
@@ -486,6 +489,19 @@ def table(res):
         ok=None if gr is None else gr <= 5)
     for qv in (sa, ca):
         row("W10", w10, "rss_growth_mb", "MB", qv=qv)
+    w11 = "1k live tasks"
+    a = g("W11", w11, "qworker", "gui_busy_pct")
+    row("W11", w11, "gui_busy_pct", "%", target="≤ 5 %", ok=None if a is None else a <= 5,
+        label=w11 + " (no C++ equivalent)")
+    a = g("W11", w11, "qworker", "rss_per_worker_kb")
+    row("W11", w11, "rss_per_worker_kb", "KB", target="≤ 20 KB per live worker",
+        ok=None if a is None else a <= 20)
+    for m, unit in (("model_updates_per_s", "/s"), ("model_rows_updated_per_s", "/s"),
+                    ("progress_events_per_s", "/s"), ("progress_reported_per_s", "/s"),
+                    ("gui_us_per_progress_event", "µs"), ("gui_switches_per_s", "/s"),
+                    ("frames_per_s", ""), ("process_cpu_pct", "%"), ("qml_rows", ""),
+                    ("ramp_s", "s")):
+        row("W11", w11, m, unit)
     return "\n".join(lines)
 
 
@@ -533,7 +549,8 @@ def markdown(env, tbl, runs, failures, elapsed):
             env.get("command", "scripts/bench.py"), runs, elapsed),
         "",
         "Cells: median <sub>min–max</sub> over the runs. ratio = qworker ÷ the baseline column"
-        " (C++ QThread, or the C++ pool for W3/W8 and W5 (b)).",
+        " (C++ QThread, or the C++ pool for W3/W8 and W5 (b)). W11 has no C++ arm: Qt has no"
+        " counterpart of qworker's `WorkerPool` task model to compare with.",
         "",
         tbl,
     ]

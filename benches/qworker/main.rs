@@ -1,7 +1,7 @@
 //! qworker's benchmark programs, one subcommand per workload of `docs/BENCHMARKS.md`:
 //!
 //! ```text
-//! qworker_bench <W1..W10> <variant>        e.g.  qworker_bench W1 200k
+//! qworker_bench <W1..W11> <variant>        e.g.  qworker_bench W1 200k
 //! ```
 //!
 //! Each run prints one JSON line (see `measure::Report`); `scripts/bench.py` runs these
@@ -81,7 +81,7 @@ fn main() {
         [w, v, ..] => (*w, *v),
         [w] => (*w, ""),
         [] => {
-            eprintln!("usage: qworker_bench <W1..W10> <variant>   (see scripts/bench.py)");
+            eprintln!("usage: qworker_bench <W1..W11> <variant>   (see scripts/bench.py)");
             return;
         }
     };
