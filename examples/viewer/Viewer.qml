@@ -347,6 +347,7 @@ ApplicationWindow {
                                 ? (root.errorText.length ? "errored" : (root.current ? "working..." : ""))
                               : root.scenario === "long_tasks"
                                 ? (root.resultText.length ? "all stopped"
+                                   : root.currentState === "finished" ? "stopped"
                                    : root.longLive + " of 3 running")
                                 : ""
                     }
@@ -363,7 +364,9 @@ ApplicationWindow {
                                 ? (root.resultText.length ? root.history + " = 0: the worker returned"
                                    : root.history + " = " + root.total + "\ntype a factor below and press Enter; 0 ends the game")
                               : root.scenario === "long_tasks" && !root.resultText.length
-                                ? "scan, download and index run until stopped.\nStop one from its row in the Tasks panel, or close the window while they run: the CloseGuard asks first."
+                                ? (root.currentState === "finished"
+                                   ? "the supervisor was stopped, and its tasks with it"
+                                   : "scan, download and index run until stopped.\nStop one from its row in the Tasks panel;\nclose the window while they run: the CloseGuard asks.")
                               : root.resultText
                     }
                 }
@@ -428,7 +431,7 @@ ApplicationWindow {
             Pane {
                 objectName: "tasksPanel"
                 Layout.fillWidth: true
-                Layout.preferredHeight: 318
+                Layout.preferredHeight: 340
                 padding: 10
                 background: Rectangle { color: "#2b2d30"; radius: 6 }
                 ColumnLayout {
@@ -478,7 +481,7 @@ ApplicationWindow {
                                 id: rowColumn
                                 anchors.fill: parent
                                 anchors.margins: 5
-                                spacing: 3
+                                spacing: 2
                                 RowLayout {
                                     Layout.fillWidth: true
                                     spacing: 8
@@ -512,6 +515,7 @@ ApplicationWindow {
                                 Label {
                                     objectName: "taskStatus_" + model.name
                                     Layout.fillWidth: true
+                                    visible: text.length > 0
                                     elide: Text.ElideRight
                                     text: model.status
                                     color: "#9aa0a6"
@@ -520,6 +524,7 @@ ApplicationWindow {
                                 ProgressBar {
                                     objectName: "taskProgress_" + model.name
                                     Layout.fillWidth: true
+                                    Layout.preferredHeight: 10
                                     from: 0
                                     to: model.total > 0 ? model.total : 1
                                     value: model.total > 0 ? model.progress : 0

@@ -1,5 +1,8 @@
 //! The qworker example viewer: every scenario of napari's threading guide, in Rust, in a QML
-//! window (scenario list, image area, progress, Pause/STOP, live event log).
+//! window (scenario list, image area, progress, Pause/STOP, live event log), with a Tasks
+//! panel listing every live worker (`WorkerPool.tasks`: name, state, status line, progress,
+//! elapsed, a STOP per row, "Stop all") and a `CloseGuard` that asks before the window
+//! closes while workers run (the `long_tasks` scenario runs three until stopped).
 //!
 //! ```sh
 //! scripts/run-viewer.sh                 # installs deps, builds, runs (window or headless)
@@ -9,7 +12,9 @@
 //!
 //! Without a display (no `DISPLAY`/`WAYLAND_DISPLAY`, or `QT_QPA_PLATFORM=offscreen`), or with
 //! `--headless`, it runs every scenario itself on the offscreen platform, saves
-//! `<out>/<scenario>.png` and prints one summary line per scenario; exit code 1 if any failed.
+//! `<out>/<scenario>.png` (`long_tasks` also `<out>/long_tasks_running.png`, the Tasks panel
+//! with its rows, and `<out>/long_tasks_close_guard.png`, the CloseGuard's dialog) and prints
+//! one summary line per scenario; exit code 1 if any failed.
 
 mod scenarios;
 mod tour;
