@@ -11,13 +11,15 @@ extern crate qworker;
 use std::cell::RefCell;
 use std::future::Future;
 use std::mem::ManuallyDrop;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use common::wait;
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, bounded};
 use cxx_qt_lib::{QGuiApplication, QQmlApplicationEngine};
 use qworker::testing::{MessageCapture, SceneObject};
-use qworker::{BoxError, Context, GeneratorWorker};
+use qworker::{BoxError, Context, GeneratorWorker, WorkerPool};
 
 thread_local! {
     /// The application `main` creates; cases run its real `exec()`. Never dropped.
@@ -64,6 +66,10 @@ fn main() {
         (
             "nothing_is_asked_when_nothing_runs",
             nothing_is_asked_when_nothing_runs,
+        ),
+        (
+            "the_quit_hook_works_without_qml",
+            the_quit_hook_works_without_qml,
         ),
         (
             "a_close_guard_without_a_window_only_warns",
@@ -231,6 +237,7 @@ const CHILDREN: &[Child] = &[
         "app_quit_with_nothing_running",
         child_app_quit_with_nothing_running,
     ),
+    ("rust_hook_without_qml", child_rust_hook_without_qml),
 ];
 
 /// Runs child case `name`; its exit code and its `R ` lines.
@@ -384,6 +391,54 @@ fn child_app_quit_with_nothing_running() -> i32 {
         "R asked: {}",
         asking(&s.guard) || !reason(&s.guard).is_empty()
     );
+    rc
+}
+
+/// The hook a widget application uses, from Rust and without QML: `set_guard_quit(true)` on a
+/// `WorkerPool` object and its `quitRequested` signal.
+fn the_quit_hook_works_without_qml() {
+    let (rc, facts) = child("rust_hook_without_qml");
+    assert_eq!(rc, 0, "{facts:?}");
+    assert_eq!(
+        facts,
+        [
+            "quit requested: 1, still running: true",
+            "quit went through once none ran"
+        ]
+    );
+}
+
+fn child_rust_hook_without_qml() -> i32 {
+    let mut pool = WorkerPool::create();
+    let asked = Arc::new(AtomicUsize::new(0));
+    let a = asked.clone();
+    pool.pin_mut()
+        .on_quit_requested(move |_| {
+            a.fetch_add(1, Ordering::SeqCst);
+        })
+        .release();
+    pool.pin_mut().set_guard_quit(true);
+    let (w, tx) = busy("hooked");
+    let tx = RefCell::new(Some(tx));
+    let rc = exec_with(async move {
+        qworker::quit_application();
+        if !until(|| asked.load(Ordering::SeqCst) > 0).await {
+            qworker::exit_application(98);
+            return;
+        }
+        qworker::sleep(Duration::from_millis(50)).await;
+        println!(
+            "R quit requested: {}, still running: true",
+            asked.load(Ordering::SeqCst)
+        );
+        drop(tx.borrow_mut().take());
+        let _ = until(|| qworker::live_tasks().iter().all(|t| t.outcome.is_some())).await;
+        qworker::quit_application(); // nothing runs now: it goes through
+        qworker::sleep(Duration::from_millis(300)).await;
+        qworker::exit_application(97);
+    });
+    println!("R quit went through once none ran");
+    drop(w);
     rc
 }
 

@@ -325,11 +325,15 @@ impl WorkerPool {
         }
     }
 
-    fn is_guarding_quit(&self) -> bool {
+    /// QML `guardQuit`.
+    pub fn is_guarding_quit(&self) -> bool {
         self.guard_quit.get()
     }
 
-    fn set_guard_quit(self: Pin<&mut Self>, on: bool) {
+    /// QML `guardQuit`: while set and workers run, the application's quit requests are turned
+    /// down and this object emits `quitRequested` (connect it with `on_quit_requested`); the
+    /// hook a widget application builds its own close dialog on.
+    pub fn set_guard_quit(self: Pin<&mut Self>, on: bool) {
         if self.guard_quit.replace(on) == on {
             return;
         }
