@@ -117,6 +117,15 @@ async fn until(mut cond: impl FnMut() -> bool) -> bool {
     true
 }
 
+/// Awaits the guard's question; when it never comes, ends the loop with 98 and says `false`.
+async fn asked(guard: &SceneObject) -> bool {
+    let ok = until(|| asking(guard)).await;
+    if !ok {
+        qworker::exit_application(98);
+    }
+    ok
+}
+
 /// A running generator that ends when released (a send or the sender dropped), or at quit.
 fn busy(name: &str) -> (GeneratorWorker<u32, (), (), BoxError>, Sender<()>) {
     let (tx, rx): (Sender<()>, Receiver<()>) = bounded(1);
@@ -278,8 +287,7 @@ fn child_qt_quit_then_quit_anyway() -> i32 {
     let guard = s.guard.clone();
     let rc = exec_with(async move {
         window.invoke("qtQuit", &[]).unwrap(); // Qt.quit() in QML
-        if !until(|| asking(&guard)).await {
-            qworker::exit_application(98);
+        if !asked(&guard).await {
             return;
         }
         println!("R asked: {}", reason(&guard));
@@ -311,8 +319,7 @@ fn child_app_quit_then_wait() -> i32 {
     let tx = RefCell::new(Some(tx));
     let rc = exec_with(async move {
         qworker::quit_application(); // QCoreApplication::quit()
-        if !until(|| asking(&guard)).await {
-            qworker::exit_application(98);
+        if !asked(&guard).await {
             return;
         }
         println!("R asked: {}", reason(&guard));
@@ -349,8 +356,7 @@ fn child_app_quit_then_keep_running() -> i32 {
     let tx = RefCell::new(Some(tx));
     let rc = exec_with(async move {
         qworker::quit_application();
-        if !until(|| asking(&guard)).await {
-            qworker::exit_application(98);
+        if !asked(&guard).await {
             return;
         }
         println!("R asked: {}", reason(&guard));
