@@ -95,6 +95,8 @@ Item {
         }
         WorkerPool.guardQuit = true;
     }
+    // A guard that is gone asks nobody: the application's quit must not wait for it.
+    Component.onDestruction: WorkerPool.guardQuit = false
 
     Connections {
         target: guard.window

@@ -75,6 +75,10 @@ fn main() {
             "a_close_guard_without_a_window_only_warns",
             a_close_guard_without_a_window_only_warns,
         ),
+        (
+            "a_close_guard_that_is_gone_guards_nothing",
+            a_close_guard_that_is_gone_guards_nothing,
+        ),
     ]);
 }
 
@@ -467,5 +471,38 @@ fn a_close_guard_without_a_window_only_warns() {
     let (w, tx) = busy("unguarded");
     drop(tx);
     wait("finished", || w.is_finished());
+    drop(engine);
+}
+
+fn a_close_guard_that_is_gone_guards_nothing() {
+    let mut engine = QQmlApplicationEngine::new();
+    let window = SceneObject::load_qml(
+        engine.pin_mut(),
+        r#"import QtQuick
+import QWorker
+Window {
+    id: root
+    visible: true
+    width: 200
+    height: 100
+    readonly property bool guarding: WorkerPool.guardQuit
+    Loader { objectName: "loader"; sourceComponent: Component { CloseGuard { window: root } } }
+}
+"#,
+        "qrc:/test/gone.qml",
+    )
+    .expect("the window loads");
+    assert!(
+        window.get::<bool>("guarding").unwrap(),
+        "a live guard guards"
+    );
+    window
+        .expect("loader")
+        .unwrap()
+        .set("active", false)
+        .unwrap();
+    wait("the guard gone", || {
+        !window.get::<bool>("guarding").unwrap()
+    });
     drop(engine);
 }
