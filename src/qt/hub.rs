@@ -206,11 +206,7 @@ fn drain(_: Pin<&mut QWorkerHub>) {
         }
         let mut rest = ids.into_iter();
         while let Some(id) = rest.next() {
-            let entry = ENTRIES.with(|e| match e.borrow().get(&id)? {
-                Entry::Weak(w) => w.upgrade(),
-                Entry::Strong(s) => Some(s.clone()),
-            });
-            let Some(entry) = entry else { continue };
+            let Some(entry) = lookup(id) else { continue };
             let left = SLICE
                 .saturating_sub(start.elapsed())
                 .max(Duration::from_micros(50));
