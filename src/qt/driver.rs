@@ -141,7 +141,7 @@ pub(crate) struct Controls<Y, S, R, E> {
     pub(crate) handle: Handle<Y, S, R, E>,
     pool: Mutex<Pool>,
     /// napari's progress `desc`: a line about the work, for task lists.
-    pub(crate) description: Mutex<String>,
+    description: Mutex<String>,
 }
 
 impl<Y, S, R, E> Controls<Y, S, R, E>
@@ -193,7 +193,7 @@ where
     }
 
     fn description(&self) -> String {
-        lock(&self.description).clone()
+        Controls::description(self)
     }
 
     fn quit(&self) {
