@@ -96,6 +96,7 @@ pub use crate::core::event::{
     Aborted, BoxError, Event, Progress, WorkerError, WorkerKind, WorkerState,
 };
 pub use crate::core::mailbox::Policy;
+pub use crate::core::pace::PROGRESS_INTERVAL;
 pub use crate::core::pool::{AwaitError, Pool};
 pub use crate::core::work::Work;
 pub use crate::qt::app::{

@@ -232,6 +232,10 @@ fn main() {
             progress_ticks_per_yield_is_coalesced_and_overflows_to_unknown,
         ),
         (
+            "progress_reported_every_millisecond_is_paced_newest_last",
+            progress_reported_every_millisecond_is_paced_newest_last,
+        ),
+        (
             "warnings_reach_their_own_workers_signal_when_many_warn_at_once",
             warnings_reach_their_own_workers_signal_when_many_warn_at_once,
         ),
@@ -854,6 +858,52 @@ fn progress_ticks_per_yield_is_coalesced_and_overflows_to_unknown() {
         .with_qobject(|o| (o.progress_done(), o.progress_total_value()))
         .unwrap();
     assert_eq!((d, t), (20_000.0, 0.0));
+}
+
+/// A body reporting progress (with a status line) every millisecond: the GUI gets it about
+/// once per `PROGRESS_INTERVAL`, through the real hub and pacer thread, the newest report last
+/// and its status line with it; the Qt signal sees the same deliveries.
+fn progress_reported_every_millisecond_is_paced_newest_last() {
+    const REPORTS: u64 = 300;
+    let t0 = std::time::Instant::now();
+    let w = qworker::generator(|cx: &mut Context<u32>| -> Result<(), BoxError> {
+        for i in 1..=REPORTS {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+            cx.progress_text(i, REPORTS, format!("step {i}"))?;
+        }
+        Ok(())
+    });
+    let seen = Rc::new(RefCell::new(vec![]));
+    let s = seen.clone();
+    w.on_progress(move |p| s.borrow_mut().push(p.done));
+    let qt_count = Arc::new(AtomicUsize::new(0));
+    let q = qt_count.clone();
+    w.with_qobject(|o| {
+        o.on_progress_changed(move |_, _, _| {
+            q.fetch_add(1, Ordering::SeqCst);
+        })
+        .release();
+    });
+    w.start().unwrap();
+    wait("finished", || w.is_finished());
+    let elapsed = t0.elapsed();
+    let seen = seen.borrow();
+    assert_eq!(
+        seen.last(),
+        Some(&REPORTS),
+        "the newest report is delivered"
+    );
+    assert!(seen.windows(2).all(|p| p[0] < p[1]), "in order: {seen:?}");
+    assert_eq!(w.status(), format!("step {REPORTS}"));
+    assert_eq!(qt_count.load(Ordering::SeqCst), seen.len());
+    // One immediate delivery and one pacer tick per interval at most; without pacing the GUI
+    // would see most of the 300 reports.
+    let intervals = (elapsed.as_nanos() / qworker::PROGRESS_INTERVAL.as_nanos()) as usize + 1;
+    assert!(
+        seen.len() <= 2 * intervals + 2,
+        "{} deliveries for {REPORTS} reports in {elapsed:?}",
+        seen.len()
+    );
 }
 
 fn warnings_reach_their_own_workers_signal_when_many_warn_at_once() {

@@ -27,7 +27,7 @@ use loom::sync::Arc;
 use loom::thread;
 
 use super::control::{Control, Park, SendError};
-use super::event::{Aborted, Event};
+use super::event::{Aborted, Event, Progress};
 use super::mailbox::{Batch, Drained, Mailbox, Policy};
 use super::ready::Ready;
 use super::sync::{AtomicBool, Condvar, Mutex, lock, wait};
@@ -115,6 +115,7 @@ type Ev = Event<u32, (), ()>;
 fn rec(e: &Ev) -> (&'static str, Option<u32>) {
     match e {
         Event::Yielded(v) => ("yielded", Some(*v)),
+        Event::Progress(p) => ("progress", Some(p.done as u32)),
         e => (e.kind(), None),
     }
 }
@@ -301,6 +302,121 @@ fn bounded_producer_woken_by_close() {
         mb.close();
         producer.join().unwrap();
     });
+}
+
+/// The pacer (`pace.rs`) reduced to one worker: it calls `paced_wake` once for each deferral
+/// the producer handed it, until the producer is done and nothing is left.
+struct Pacer {
+    /// Deferrals handed over and not yet woken; whether the producer is done.
+    due: Mutex<(usize, bool)>,
+    cv: Condvar,
+}
+
+impl Pacer {
+    fn defer(&self) {
+        lock(&self.due).0 += 1;
+        self.cv.notify_all();
+    }
+
+    fn producer_done(&self) {
+        lock(&self.due).1 = true;
+        self.cv.notify_all();
+    }
+
+    fn run(&self, mb: &Mailbox<u32, (), ()>) {
+        loop {
+            let mut g = lock(&self.due);
+            while g.0 == 0 && !g.1 {
+                g = wait(&self.cv, g);
+            }
+            if g.0 == 0 {
+                return;
+            }
+            g.0 -= 1;
+            drop(g);
+            mb.paced_wake();
+        }
+    }
+}
+
+/// Paced progress: a producer reports progress 1, 2, 3 (every progress wake after the first
+/// is deferred in the models, see `mailbox::pace`), then ends with `Returned` + `Finished`
+/// when `finish`, against a receiver and a pacer thread.
+fn mailbox_paced(name: &str, finish: bool) {
+    check(name, 3, move || {
+        // Two posters: the producer and the pacer.
+        let lp = Loop::new(2);
+        let mb = mailbox(Policy::All, &lp);
+        let quit = Arc::new(AtomicBool::new(false));
+        let pacer = Arc::new(Pacer {
+            due: Mutex::new((0, false)),
+            cv: Condvar::new(),
+        });
+        let producer = {
+            let (mb, lp, pacer) = (mb.clone(), lp.clone(), pacer.clone());
+            thread::spawn(move || {
+                mb.push(Event::Started);
+                for done in 1..=3 {
+                    if mb.push_progress(Progress::new(done, 3), None) {
+                        pacer.defer();
+                    }
+                }
+                if finish {
+                    mb.push_pair(Event::Returned(()), Event::Finished);
+                }
+                pacer.producer_done();
+                lp.producer_done();
+            })
+        };
+        let paced = {
+            let (mb, lp, pacer) = (mb.clone(), lp.clone(), pacer.clone());
+            thread::spawn(move || {
+                pacer.run(&mb);
+                lp.producer_done();
+            })
+        };
+        let seen = receive(&lp, &mb, &quit);
+        producer.join().unwrap();
+        paced.join().unwrap();
+        assert_eq!(seen.first(), Some(&("started", None)), "{seen:?}");
+        let progress: Vec<_> = seen
+            .iter()
+            .filter(|e| e.0 == "progress")
+            .filter_map(|e| e.1)
+            .collect();
+        assert!(progress.windows(2).all(|w| w[0] < w[1]), "{seen:?}");
+        assert_eq!(
+            progress.last(),
+            Some(&3),
+            "the newest progress was lost: {seen:?}"
+        );
+        if finish {
+            assert_eq!(
+                seen[seen.len() - 2..],
+                [("returned", None), ("finished", None)],
+                "{seen:?}"
+            );
+        } else {
+            assert_eq!(seen.last(), Some(&("progress", Some(3))), "{seen:?}");
+        }
+    });
+}
+
+// Property: paced progress loses no wake. Progress that waits for the pacer's tick is
+// delivered by the tick (the newest value, in order), and at most one drain is outstanding
+// also when the tick and the producer's own wakes race (`Loop::post`). Bound: 3 preemptions,
+// 3 threads (producer: Started and three progress reports; pacer; receiver).
+#[test]
+fn mailbox_paced_progress_no_lost_wake() {
+    mailbox_paced("mailbox_paced_progress_no_lost_wake", false);
+}
+
+// Property: an outcome pushed while progress waits for the pacer's tick wakes at once (it does
+// not wait for the tick), a tick arriving after it posts no second drain, and `Finished` is
+// last. Bound: 3 preemptions, 3 threads.
+#[test]
+fn mailbox_paced_progress_then_outcome() {
+    mailbox_paced("mailbox_paced_progress_then_outcome", true);
 }
 
 /// Records what a checkpoint reported.

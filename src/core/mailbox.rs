@@ -17,6 +17,13 @@
 //! - no event can be pushed without either a pending drain or a wake;
 //! - a drain that stops for its time budget leaves `scheduled` set, and its caller re-posts it.
 //!
+//! Progress is the one exception, and it only postpones a wake (`pace.rs`): a progress report
+//! that finds the mailbox idle within [`PROGRESS_INTERVAL`] of its last progress wake sets
+//! `deferred` instead of `scheduled` and leaves the wake to the pacer's next tick
+//! (`paced_wake`). Any other push clears `deferred` and wakes at once; a receiver that takes
+//! the queue clears it too. So `deferred` implies `!scheduled`, and undelivered events have a
+//! drain outstanding or a paced wake on its way, never neither.
+//!
 //! # Policies
 //!
 //! Policies act on yielded values only; every other event is kept, in order:
@@ -54,12 +61,15 @@
 //! which takes the newer position so no progress ever runs ahead of the yields before it.
 //! Replaced entries near the back are removed; elsewhere they become holes (`None`), at most one
 //! per other event in between, so memory stays bounded by the events that are really kept.
+//! A body reporting faster than [`PROGRESS_INTERVAL`] wakes its receiver for progress at most
+//! about once per interval (see the wake-up protocol above).
 
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use super::event::{Aborted, Event, Progress};
+use super::pace::PROGRESS_INTERVAL;
 use super::sync::{AtomicBool, Condvar, Mutex, MutexGuard, lock, wait};
 
 /// How a worker's yielded values are delivered.
@@ -104,7 +114,10 @@ impl Policy {
 
 /// Called by a mailbox when it goes from "nothing to deliver" to "something to deliver".
 /// Implementations post one drain request to the receiving thread (the Qt layer uses the
-/// GUI thread's event loop). Must not call back into the mailbox.
+/// GUI thread's event loop). Must not call back into the mailbox. It is called from the
+/// worker's thread, or, for progress postponed by pacing, from qworker's pacer thread.
+///
+/// [`PROGRESS_INTERVAL`]: crate::PROGRESS_INTERVAL
 pub trait Waker: Send + Sync + 'static {
     /// Request one drain on the receiving thread.
     fn wake(&self);
@@ -144,6 +157,10 @@ struct Inner<Y, R, E> {
     /// it when it delivers a progress event, so lines are coalesced with progress.
     status: Option<String>,
     scheduled: bool,
+    /// A progress wake waits for the pacer's tick (see `# Wake-up protocol`).
+    deferred: bool,
+    /// When this mailbox last woke its receiver for progress.
+    progress_woke: Option<Instant>,
     closed: bool,
 }
 
@@ -182,19 +199,58 @@ impl<Y, R, E> Inner<Y, R, E> {
             self.others += 1;
         }
         self.queue.push_back(Some(ev));
+        self.deferred = false;
         !std::mem::replace(&mut self.scheduled, true)
     }
 
-    fn push_progress(&mut self, p: Progress) -> bool {
+    /// Pushes progress (coalesced). Returns whether the caller must wake the receiver now;
+    /// when the wake is postponed instead, `deferred` is newly set (see `Wake`).
+    fn push_progress(&mut self, p: Progress) -> Wake {
         if let Some(idx) = self.index(self.last_progress) {
             if idx + 1 == self.queue.len() {
                 self.queue[idx] = Some(Event::Progress(p));
-                return false; // still undelivered, so a drain is already scheduled
+                // Still undelivered, so a drain is scheduled or a paced wake is on its way.
+                return Wake::No;
             }
             self.queue[idx] = None;
         }
         self.last_progress = Some(self.end());
-        self.push(Event::Progress(p))
+        self.others += 1;
+        self.queue.push_back(Some(Event::Progress(p)));
+        if self.scheduled || self.deferred {
+            return Wake::No;
+        }
+        let now = Instant::now();
+        if self.progress_woke.is_some_and(|t| now < t + pace()) {
+            self.deferred = true;
+            return Wake::Deferred;
+        }
+        self.progress_woke = Some(now);
+        self.scheduled = true;
+        Wake::Now
+    }
+}
+
+/// What a progress push asks of its caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use]
+pub(crate) enum Wake {
+    /// Nothing: a drain or a paced wake is already on its way.
+    No,
+    /// The mailbox woke its receiver.
+    Now,
+    /// The wake is postponed: hand the worker to the pacer (`pace::defer`), which calls
+    /// `Mailbox::paced_wake` at its next tick.
+    Deferred,
+}
+
+/// The progress pace: [`PROGRESS_INTERVAL`], or an hour in the loom models, where it must not
+/// depend on how fast a model runs (every progress wake after the first is deferred there).
+fn pace() -> Duration {
+    if cfg!(feature = "loom") {
+        Duration::from_secs(3600)
+    } else {
+        PROGRESS_INTERVAL
     }
 }
 
@@ -221,6 +277,8 @@ impl<Y, R, E> Mailbox<Y, R, E> {
                 graveyard_closed: false,
                 status: None,
                 scheduled: false,
+                deferred: false,
+                progress_woke: None,
                 closed: false,
             }),
             space: Condvar::new(),
@@ -277,17 +335,35 @@ impl<Y, R, E> Mailbox<Y, R, E> {
     }
 
     /// Pushes (coalesced) progress; a `status` replaces the status line (see `status`).
-    pub(crate) fn push_progress(&self, p: Progress, status: Option<String>) {
+    /// `true`: the wake is postponed, and the caller must hand this worker to the pacer
+    /// (`pace::defer`), which then calls [`paced_wake`](Self::paced_wake).
+    #[must_use]
+    pub(crate) fn push_progress(&self, p: Progress, status: Option<String>) -> bool {
         let mut g = self.lock();
         if g.closed {
-            return;
+            return false;
         }
         if let Some(s) = status {
             g.status = Some(s);
         }
         let wake = g.push_progress(p);
         drop(g);
-        self.wake_if(wake);
+        self.wake_if(wake == Wake::Now);
+        wake == Wake::Deferred
+    }
+
+    /// The pacer's tick: wakes the receiver if progress still waits for it (nothing else
+    /// woke the receiver since the push that deferred).
+    pub(crate) fn paced_wake(&self) {
+        let mut g = self.lock();
+        if !g.deferred || g.closed {
+            return;
+        }
+        g.deferred = false;
+        g.scheduled = true;
+        g.progress_woke = Some(Instant::now());
+        drop(g);
+        self.waker.wake();
     }
 
     /// Pushes a yielded value (and the progress tick that goes with it, if any).
@@ -319,7 +395,10 @@ impl<Y, R, E> Mailbox<Y, R, E> {
         {
             g.drop_at(idx);
         }
-        let mut wake = false;
+        // A value never waits for the pacer: it clears a deferral and wakes unless a drain
+        // is already scheduled.
+        g.deferred = false;
+        let wake = !std::mem::replace(&mut g.scheduled, true);
         match (tick, g.index(g.last_progress)) {
             // [.., P_old] -> [.., Y, P_new]: the yield takes the stale progress's slot.
             (Some(p), Some(idx)) if idx + 1 == g.queue.len() => {
@@ -333,9 +412,9 @@ impl<Y, R, E> Mailbox<Y, R, E> {
                 // `Inner::push` for a value, written out: this is the hot path.
                 g.last_yield = Some(g.end());
                 g.queue.push_back(Some(Event::Yielded(value)));
-                wake = !std::mem::replace(&mut g.scheduled, true);
                 if let Some(p) = tick {
-                    g.push_progress(p);
+                    // `scheduled` is set: the value's wake covers its tick.
+                    let _ = g.push_progress(p);
                 }
             }
         }
@@ -402,6 +481,8 @@ impl<Y, R, E> Mailbox<Y, R, E> {
             Policy::Bounded(n) => (n / 4).max(1),
             _ => 0,
         };
+        // What is taken is delivered now: a paced wake still on its way finds nothing to do.
+        g.deferred = false;
         if g.queue.is_empty() {
             g.scheduled = false;
             return false;
@@ -446,20 +527,19 @@ impl<Y, R, E> Mailbox<Y, R, E> {
         drop(dropped);
     }
 
-    /// Receiver side: delivers events in order to `deliver`, for at most `budget` (`None`:
-    /// until empty). `quit` is the worker's quit flag: it is read before each yielded value,
+    /// Receiver side: delivers events in order to `deliver`, until `until` (`None`: until
+    /// empty; the clock is read every [`CLOCK_STRIDE`] events). `quit` is the worker's quit flag: it is read before each yielded value,
     /// so a value is never delivered after `quit()` returned, even mid-batch.
     pub(crate) fn drain(
         &self,
         batch: &mut Batch<Y, R, E>,
         quit: &AtomicBool,
-        budget: Option<Duration>,
+        until: Option<Instant>,
         mut deliver: impl FnMut(Event<Y, R, E>),
     ) -> Drained {
         if batch.finished {
             return Drained::Finished;
         }
-        let start = budget.map(|b| (Instant::now(), b));
         // Bounded: values delivered or discarded and not yet reported to the producer.
         let mut unreported = 0usize;
         let mut quitting = false;
@@ -501,8 +581,8 @@ impl<Y, R, E> Mailbox<Y, R, E> {
             }
             count = count.wrapping_add(1);
             if count.is_multiple_of(CLOCK_STRIDE)
-                && let Some((t0, b)) = start
-                && t0.elapsed() >= b
+                && let Some(until) = until
+                && Instant::now() >= until
             {
                 break Drained::More;
             }

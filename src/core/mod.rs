@@ -21,12 +21,15 @@
 //! 10. `ready` — the hub's ready list and its pending flag, without Qt.
 //! 11. `deadline` — per-worker timeouts: one watchdog thread asks a worker to quit at its
 //!     deadline and reports one that does not stop.
+//! 12. `pace` — paced progress: a body reporting faster than `PROGRESS_INTERVAL` wakes its
+//!     receiver at most about once per interval; one pacer thread delivers the postponed wakes.
 
 pub(crate) mod context;
 pub(crate) mod control;
 mod deadline;
 pub(crate) mod event;
 pub(crate) mod mailbox;
+pub(crate) mod pace;
 pub(crate) mod pool;
 pub(crate) mod ready;
 mod sched;

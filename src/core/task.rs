@@ -9,13 +9,14 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::context::{Context, Port};
 use super::control::{Control, Park, SendError};
 use super::deadline::{self, Expire};
 use super::event::{Aborted, Event, Progress, WorkerError, panic_message};
 use super::mailbox::{Batch, Drained, Mailbox, Policy, Waker};
+use super::pace::{self, Paced};
 use super::pool::{Member, Pool, SpawnError};
 use super::sync::lock;
 
@@ -48,6 +49,8 @@ pub struct Options {
 pub const STUCK_REPORT_AFTER: Duration = Duration::from_secs(1);
 
 pub(crate) struct Shared<Y, S, R, E> {
+    /// This worker, for the pacer (`report_progress`).
+    me: Weak<Shared<Y, S, R, E>>,
     name: Mutex<String>,
     control: Control<S>,
     mailbox: Mailbox<Y, R, E>,
@@ -76,7 +79,27 @@ impl<Y, S, R, E> Shared<Y, S, R, E> {
     }
 }
 
-impl<Y: Send, S: Send, R: Send, E: Send> Port<Y, S> for Shared<Y, S, R, E> {
+impl<Y: Send + 'static, S: Send + 'static, R: Send + 'static, E: Send + 'static>
+    Shared<Y, S, R, E>
+{
+    /// Pushes progress; a postponed wake goes to the pacer (`pace.rs`).
+    fn report_progress(&self, p: Progress, status: Option<String>) {
+        if self.mailbox.push_progress(p, status) {
+            let me: Weak<dyn Paced> = self.me.clone();
+            pace::defer(me);
+        }
+    }
+}
+
+impl<Y: Send, S: Send, R: Send, E: Send> Paced for Shared<Y, S, R, E> {
+    fn paced_wake(&self) {
+        self.mailbox.paced_wake();
+    }
+}
+
+impl<Y: Send + 'static, S: Send + 'static, R: Send + 'static, E: Send + 'static> Port<Y, S>
+    for Shared<Y, S, R, E>
+{
     fn yield_(&self, value: Y, tick: Option<Progress>) -> Result<Option<S>, Aborted> {
         let quit = self.control.quit_flag();
         if quit.load(Ordering::Acquire) {
@@ -100,7 +123,7 @@ impl<Y: Send, S: Send, R: Send, E: Send> Port<Y, S> for Shared<Y, S, R, E> {
     }
 
     fn progress(&self, p: Progress, status: Option<String>) -> Result<(), Aborted> {
-        self.mailbox.push_progress(p, status);
+        self.report_progress(p, status);
         self.control.checkpoint(&mut |p| self.park_event(p))
     }
 
@@ -203,10 +226,20 @@ impl<Y, S, R, E> Receiver<Y, S, R, E> {
         budget: Option<Duration>,
         deliver: impl FnMut(Event<Y, R, E>),
     ) -> Drained {
+        self.drain_until(budget.map(|b| Instant::now() + b), deliver)
+    }
+
+    /// [`drain`](Self::drain) with a deadline instead of a budget: the caller read the
+    /// clock once for many receivers.
+    pub(crate) fn drain_until(
+        &mut self,
+        until: Option<Instant>,
+        deliver: impl FnMut(Event<Y, R, E>),
+    ) -> Drained {
         let shared = &*self.shared;
         shared
             .mailbox
-            .drain(&mut self.batch, shared.control.quit_flag(), budget, deliver)
+            .drain(&mut self.batch, shared.control.quit_flag(), until, deliver)
     }
 
     /// `true` once `Finished` was delivered.
@@ -280,7 +313,8 @@ where
     R: Send + 'static,
     E: Send + 'static,
 {
-    let shared = Arc::new(Shared {
+    let shared = Arc::new_cyclic(|me| Shared {
+        me: me.clone(),
         name: Mutex::new(options.name),
         control: Control::new(),
         mailbox: Mailbox::new(options.policy, waker),
@@ -362,7 +396,7 @@ where
         deadline::arm(weak, t)
     });
     if let Some(t) = total {
-        shared.mailbox.push_progress(Progress::new(0, t), None);
+        shared.report_progress(Progress::new(0, t), None);
     }
     let result = if shared.control.quit_requested() {
         None // quit before the body ever ran

@@ -41,13 +41,13 @@
 //!   also when a receiver of the value being delivered called it.
 
 use std::any::Any;
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::fmt::Display;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use cxx_qt::CxxQtThread;
 use cxx_qt::casting::Upcast;
@@ -335,6 +335,11 @@ impl Connected {
     }
 }
 
+/// [`Connected`], asked of the object once per drain and only when an event with a payload
+/// needs it: a drain of progress alone never reads the object's connections.
+#[derive(Default)]
+struct LazyConnected(OnceCell<Connected>);
+
 /// Whether events are still delivered (see "# Fields").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Delivery {
@@ -610,14 +615,19 @@ where
     /// Applies the conversion rules to an outcome: a pending conversion failure replaces it;
     /// a `returned` value for a connected receiver is converted first (a failure becomes
     /// `errored`). Returns the event to deliver and the converted `returned` value.
-    fn settle(&self, ev: Event<Y, R, E>, c: &Connected) -> (Event<Y, R, E>, Option<QVariant>) {
+    /// The object's connections, read at the first event of this drain that needs them.
+    fn connected<'c>(&self, c: &'c LazyConnected) -> &'c Connected {
+        c.0.get_or_init(|| self.with_qobject(Connected::of).unwrap_or_default())
+    }
+
+    fn settle(&self, ev: Event<Y, R, E>, c: &LazyConnected) -> (Event<Y, R, E>, Option<QVariant>) {
         if ev.is_outcome()
             && let Some(msg) = self.undeliverable.borrow_mut().take()
         {
             return (Event::Errored(WorkerError::Undeliverable(msg)), None);
         }
         match ev {
-            Event::Returned(r) if c.returned => match r.to_variant() {
+            Event::Returned(r) if self.connected(c).returned => match r.to_variant() {
                 Ok(v) => (Event::Returned(r), Some(v)),
                 Err(e) => (
                     Event::Errored(WorkerError::Undeliverable(format!(
@@ -631,7 +641,7 @@ where
     }
 
     /// One event: the state, the typed callbacks, then the Qt signals.
-    fn deliver(&self, ev: Event<Y, R, E>, c: &Connected) {
+    fn deliver(&self, ev: Event<Y, R, E>, c: &LazyConnected) {
         let (ev, returned) = self.settle(ev, c);
         let before = self.state.get();
         self.state.set(before.after(&ev));
@@ -681,13 +691,13 @@ where
 
     /// The Qt half of a delivery: the `QWorker`'s signals, and the logging rules for
     /// warnings and errors nobody receives.
-    fn emit_signals(&self, ev: &Event<Y, R, E>, returned: Option<&QVariant>, c: &Connected) {
+    fn emit_signals(&self, ev: &Event<Y, R, E>, returned: Option<&QVariant>, c: &LazyConnected) {
         let cb = &self.callbacks;
         match ev {
             Event::Started => drop(self.with_qobject(|o| o.started())),
             Event::Yielded(v) => {
                 let stopped = self.ctl.handle.is_abort_requested();
-                if c.yielded && !stopped && self.undeliverable.borrow().is_none() {
+                if self.connected(c).yielded && !stopped && self.undeliverable.borrow().is_none() {
                     match v.yield_variant() {
                         Ok(q) => drop(self.with_qobject(|o| o.yielded(&q))),
                         Err(e) => self.undeliverable("yielded", e),
@@ -698,7 +708,7 @@ where
                 self.with_qobject(|o| o.progress_changed(p.done as f64, p.total as f64));
             }
             Event::Warned(m) => {
-                if c.warned {
+                if self.connected(c).warned {
                     self.with_qobject(|o| o.warned(&QString::from(m.as_str())));
                 } else if cb.warned.is_empty() && cb.event.is_empty() && !self.tap_receives(ev) {
                     log(
@@ -720,7 +730,7 @@ where
             }
             Event::Errored(e) => {
                 let msg = e.to_string();
-                if c.errored {
+                if self.connected(c).errored {
                     self.with_qobject(|o| o.errored(&QString::from(msg.as_str())));
                 } else if cb.errored.is_empty() && cb.event.is_empty() && !self.tap_receives(ev) {
                     let name = self.worker_name();
@@ -750,14 +760,14 @@ where
     R: ToVariant + Send + 'static,
     E: Display + Send + 'static,
 {
-    fn drain(&self, budget: Duration) -> Drained {
+    fn drain(&self, until: Instant) -> Drained {
         if self.draining.replace(true) {
             return Drained::Empty; // never nested; the running drain goes on
         }
-        let c = self.with_qobject(Connected::of).unwrap_or_default();
+        let c = LazyConnected::default();
         let mut status = match self.receiver.try_borrow_mut() {
             Ok(mut slot) => match slot.as_mut() {
-                Some(r) => r.drain(Some(budget), |ev| {
+                Some(r) => r.drain_until(Some(until), |ev| {
                     if self.delivery.get() == Delivery::Open {
                         self.deliver(ev, &c)
                     }

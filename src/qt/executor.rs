@@ -43,7 +43,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
-use std::time::Duration;
+use std::time::Instant;
 
 use super::app;
 use super::glue::{self, Level, log};
@@ -242,7 +242,7 @@ impl Spawned {
 }
 
 impl Drain for Spawned {
-    fn drain(&self, _budget: Duration) -> Drained {
+    fn drain(&self, _until: Instant) -> Drained {
         let Ok(mut slot) = self.future.try_borrow_mut() else {
             self.missed.set(true);
             return Drained::Empty;

@@ -170,6 +170,8 @@ struct List {
     views: RefCell<Vec<(u64, Rc<dyn View>)>>,
     /// When the next flush is due (a single-shot timer is armed for it).
     due: Cell<Option<Instant>>,
+    /// The flush that is due is at most [`FLUSH_INTERVAL`] away: a change needs no clock.
+    soon: Cell<bool>,
     keep_recent: Cell<usize>,
     last_tick: Cell<Option<Instant>>,
     /// A row was added or ended since the last flush.
@@ -226,6 +228,10 @@ pub(crate) fn end(row: &RowRef, outcome: Outcome) {
 }
 
 fn mark_dirty() {
+    // A flush at most an interval away serves this change too: no clock read, no timer.
+    if LIST.try_with(|l| l.soon.get()).unwrap_or(true) {
+        return;
+    }
     arm(FLUSH_INTERVAL);
 }
 
@@ -239,6 +245,7 @@ fn arm(after: Duration) {
             return;
         }
         l.due.set(Some(at));
+        l.soon.set(after <= FLUSH_INTERVAL);
         glue::single_shot(after.as_millis().max(1) as i32, flush);
     });
 }
@@ -254,10 +261,12 @@ fn flush() {
     }
     let (rows, views, elapsed_moved, any_live, count_moved) = LIST.with(|l| {
         l.due.set(None);
+        l.soon.set(false);
         let keep = l.keep_recent.get();
         let mut rows = l.rows.borrow_mut();
         let ended = rows.iter().filter(|r| !r.borrow().is_live()).count();
         let mut drop_n = ended.saturating_sub(keep);
+        let pruned = drop_n > 0;
         rows.retain(|r| {
             let go = drop_n > 0 && !r.borrow().is_live();
             if go {
@@ -279,7 +288,7 @@ fn flush() {
             views,
             moved,
             any_live,
-            l.count_moved.replace(false),
+            l.count_moved.replace(false) || pruned,
         )
     });
     for v in views {

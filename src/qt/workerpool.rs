@@ -450,9 +450,16 @@ impl WorkerPool {
         count_moved: bool,
     ) {
         let root = QModelIndex::default();
-        // Ended rows the list dropped: remove them, back to front, one range per run.
-        let keep: HashSet<*const _> = rows.iter().map(Rc::as_ptr).collect();
-        let ranges = {
+        // Ended rows the list dropped: remove them, back to front, one range per run. The
+        // list drops rows only at a flush that says so (`count_moved`).
+        let keep: HashSet<*const _> = if count_moved {
+            rows.iter().map(Rc::as_ptr).collect()
+        } else {
+            HashSet::new()
+        };
+        let ranges = if !count_moved {
+            Vec::new()
+        } else {
             let shown = self.shown.borrow();
             let gone = |j: usize| !keep.contains(&Rc::as_ptr(&shown[j].0));
             let mut ranges = Vec::new();

@@ -145,3 +145,53 @@ fn many_workers_warning_at_once_each_get_their_own_messages() {
         );
     }
 }
+
+/// Paced progress (`pace.rs`): a body reporting every millisecond wakes its receiver for
+/// progress about once per `PROGRESS_INTERVAL`, the newest report is the one delivered, and
+/// the outcome after a postponed report is not held back for the pacer's tick.
+#[test]
+fn fast_progress_wakes_the_receiver_once_per_interval() {
+    const REPORTS: u64 = 300;
+    let started = std::time::Instant::now();
+    let mut r = rig(
+        |cx: &mut Context| {
+            for i in 1..=REPORTS {
+                std::thread::sleep(Duration::from_millis(1));
+                cx.progress(i, REPORTS).map_err(|e| e.to_string())?;
+            }
+            Ok(())
+        },
+        opts(),
+        Pool::global(),
+    );
+    let mut ev = vec![];
+    let mut wakes = 0usize;
+    loop {
+        r.wakes
+            .recv_timeout(Duration::from_secs(30))
+            .expect("no wake within 30 s: a paced wake was lost");
+        wakes += 1;
+        if r.receiver.drain(None, |e| ev.push(e)) == Drained::Finished {
+            break;
+        }
+    }
+    let elapsed = started.elapsed();
+    let progress: Vec<_> = ev
+        .iter()
+        .filter_map(|e| match e {
+            Event::Progress(p) => Some(p.done),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(progress.last(), Some(&REPORTS), "{progress:?}");
+    assert!(progress.windows(2).all(|w| w[0] < w[1]), "{progress:?}");
+    assert_eq!(check_order(&ev), "returned");
+    // Each interval allows one immediate wake and one tick of the pacer; `started` and the
+    // outcome add theirs. Without pacing there would be a wake per report, 300 of them.
+    let intervals =
+        (elapsed.as_nanos() / crate::core::pace::PROGRESS_INTERVAL.as_nanos()) as usize + 1;
+    assert!(
+        wakes <= 2 * intervals + 3,
+        "{wakes} wakes for {REPORTS} reports in {elapsed:?} ({intervals} intervals)"
+    );
+}
