@@ -8,8 +8,8 @@ extern crate qworker;
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::wait;
@@ -48,6 +48,10 @@ fn main() {
         (
             "roles_show_state_progress_status_description_and_elapsed",
             roles_show_state_progress_status_description_and_elapsed,
+        ),
+        (
+            "data_changed_names_only_the_roles_that_changed",
+            data_changed_names_only_the_roles_that_changed,
         ),
         (
             "ended_rows_are_kept_as_recent_with_their_outcome",
@@ -186,6 +190,88 @@ fn roles_show_state_progress_status_description_and_elapsed() {
     drop(tx);
     wait("finished", || w.is_finished());
     wait_empty(&pool);
+}
+
+/// The model's roles in their order (docs/supervision.md).
+const ROLES: [&str; 9] = [
+    "name",
+    "kind",
+    "state",
+    "progress",
+    "total",
+    "status",
+    "elapsed",
+    "outcome",
+    "description",
+];
+
+/// A progress report changes `progress`, `total`, `status` (and `state`): the model's
+/// `dataChanged` names those roles, so a QML delegate does not rebind its name or description;
+/// a pause names `state`; nothing ever names `name`, `kind` or `description`.
+fn data_changed_names_only_the_roles_that_changed() {
+    let mut pool = WorkerPool::create();
+    wait_empty(&pool);
+    // `on_data_changed` closures must be Send (they run on the GUI thread here).
+    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+    let s = seen.clone();
+    pool.pin_mut()
+        .on_data_changed(move |_, _, _, roles| {
+            for &id in roles.iter() {
+                // The roles from Qt::UserRole + 1 on, in the order docs/supervision.md lists.
+                let name = usize::try_from(id - 0x0100 - 1)
+                    .ok()
+                    .and_then(|i| ROLES.get(i))
+                    .map_or_else(|| format!("unknown role {id}"), |n| n.to_string());
+                s.lock().unwrap().push(name);
+            }
+        })
+        .release();
+    let (tx, rx) = release_channel();
+    let w = qworker::generator(move |cx: &mut Context<u32>| -> Result<(), BoxError> {
+        for n in 1..=3u64 {
+            cx.progress_text(n, 3, format!("step {n}"))?;
+            while let Err(RecvTimeoutError::Timeout) = rx.recv_timeout(Duration::from_millis(2)) {
+                cx.check()?;
+            }
+        }
+        Ok(())
+    })
+    .named("roles-changed")
+    .described("counts to three");
+    w.start().unwrap();
+    let status_is = |text: &str| pool.shown_row(0).is_some_and(|t| t.status == text);
+    wait("the first step shown", || status_is("step 1"));
+    seen.lock().unwrap().clear();
+    tx.send(()).unwrap();
+    wait("the second step shown", || status_is("step 2"));
+    // The row changed; the views hear of it at the next flush.
+    let named = |role: &str| seen.lock().unwrap().iter().any(|r| r == role);
+    wait("a dataChanged for the report", || named("status"));
+    let after_progress = std::mem::take(&mut *seen.lock().unwrap());
+    for role in ["progress", "total", "state"] {
+        assert!(
+            after_progress.iter().any(|r| r == role),
+            "{role} not named: {after_progress:?}"
+        );
+    }
+    w.pause();
+    wait("a dataChanged for the pause", || named("state"));
+    let after_pause = std::mem::take(&mut *seen.lock().unwrap());
+    assert_eq!(
+        pool.shown_row(0).map(|t| t.state),
+        Some(WorkerState::Paused)
+    );
+    w.resume();
+    drop(tx);
+    wait("finished", || w.is_finished());
+    wait_empty(&pool);
+    let all: Vec<_> = after_progress.iter().chain(&after_pause).collect();
+    for role in ["name", "kind", "description"] {
+        assert!(
+            all.iter().all(|r| *r != role),
+            "{role} was named though it never changed: {all:?}"
+        );
+    }
 }
 
 fn ended_rows_are_kept_as_recent_with_their_outcome() {

@@ -56,7 +56,7 @@ use cxx_qt_lib::{QString, QVariant};
 use super::glue::{self, Level, log};
 use super::hub::{self, Drain};
 use super::qobject::QWorker;
-use super::tasks::{self, Outcome, RowRef};
+use super::tasks::{self, Changed, Outcome, RowRef};
 use super::variant::{ConvertError, FromVariant, ToVariant, YieldVariant};
 use crate::core::{
     Body, Drained, Handle, Options, Receiver, SpawnError, Task, lock, panic_message, task,
@@ -584,7 +584,13 @@ where
             _ => None,
         };
         let state = self.state.get();
-        tasks::update(row, |r| {
+        let changed = match ev {
+            Event::Started => Changed::STATE | Changed::ELAPSED,
+            Event::Progress(_) => Changed::STATE | Changed::PROGRESS | Changed::STATUS,
+            _ if outcome.is_some() => Changed::STATE | Changed::OUTCOME,
+            _ => Changed::STATE,
+        };
+        tasks::update(row, changed, |r| {
             r.state = state;
             match ev {
                 Event::Started => r.started_at = Some(std::time::Instant::now()),

@@ -155,13 +155,41 @@ impl Row {
 /// A row shared by its driver (which updates it) and the list (which shows it).
 pub(crate) type RowRef = Rc<RefCell<Row>>;
 
+/// Which fields of rows changed since the last flush: what views re-read (a view's
+/// `dataChanged` names only these roles, so a progress tick does not make a QML delegate
+/// rebind its name).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Changed(u8);
+
+impl Changed {
+    pub(crate) const NONE: Changed = Changed(0);
+    pub(crate) const STATE: Changed = Changed(1);
+    /// `progress` and `total`.
+    pub(crate) const PROGRESS: Changed = Changed(2);
+    pub(crate) const STATUS: Changed = Changed(4);
+    pub(crate) const ELAPSED: Changed = Changed(8);
+    pub(crate) const OUTCOME: Changed = Changed(16);
+
+    pub(crate) fn contains(self, other: Changed) -> bool {
+        self.0 & other.0 == other.0
+    }
+}
+
+impl std::ops::BitOr for Changed {
+    type Output = Changed;
+    fn bitor(self, other: Changed) -> Changed {
+        Changed(self.0 | other.0)
+    }
+}
+
 /// What a view (a `WorkerPool` object) is told at each flush.
 pub(crate) trait View {
-    /// `rows`: what to show now, in order. `elapsed_moved`: running rows changed their
-    /// `elapsed` even where their version did not. `count_moved`: a worker started or
-    /// ended since the last sync (the live count may be back where it was, but a reader may
-    /// have seen it differ: notify anyway).
-    fn sync(&self, rows: &[RowRef], elapsed_moved: bool, count_moved: bool);
+    /// `rows`: what to show now, in order. `changed`: the fields that changed in rows whose
+    /// version moved; with [`Changed::ELAPSED`] running rows changed their `elapsed` even
+    /// where their version did not. `count_moved`: a worker started or ended since the last
+    /// sync (the live count may be back where it was, but a reader may have seen it differ:
+    /// notify anyway).
+    fn sync(&self, rows: &[RowRef], changed: Changed, count_moved: bool);
 }
 
 #[derive(Default)]
@@ -176,6 +204,8 @@ struct List {
     last_tick: Cell<Option<Instant>>,
     /// A row was added or ended since the last flush.
     count_moved: Cell<bool>,
+    /// The fields rows changed since the last flush.
+    changed: Cell<Changed>,
     next_view: Cell<u64>,
 }
 
@@ -204,13 +234,14 @@ pub(crate) fn add(source: Arc<dyn Source>, kind: WorkerKind) -> RowRef {
     row
 }
 
-/// Changes a row and schedules the views' sync.
-pub(crate) fn update(row: &RowRef, f: impl FnOnce(&mut Row)) {
+/// Changes the `changed` fields of a row and schedules the views' sync.
+pub(crate) fn update(row: &RowRef, changed: Changed, f: impl FnOnce(&mut Row)) {
     {
         let mut r = row.borrow_mut();
         f(&mut r);
         r.version += 1;
     }
+    let _ = LIST.try_with(|l| l.changed.set(l.changed.get() | changed));
     mark_dirty();
 }
 
@@ -220,7 +251,8 @@ pub(crate) fn end(row: &RowRef, outcome: Outcome) {
         return;
     }
     let _ = LIST.try_with(|l| l.count_moved.set(true));
-    update(row, |r| {
+    let changed = Changed::STATE | Changed::OUTCOME | Changed::ELAPSED;
+    update(row, changed, |r| {
         r.ended_at = Some(Instant::now());
         r.state = WorkerState::Finished;
         r.outcome.get_or_insert(outcome);
@@ -259,7 +291,7 @@ fn flush() {
     if due.is_none_or(|d| d > now + Duration::from_millis(1)) {
         return;
     }
-    let (rows, views, elapsed_moved, any_live, count_moved) = LIST.with(|l| {
+    let (rows, views, changed, any_live, count_moved) = LIST.with(|l| {
         l.due.set(None);
         l.soon.set(false);
         let keep = l.keep_recent.get();
@@ -283,16 +315,21 @@ fn flush() {
             l.last_tick.set(any_live.then_some(now));
         }
         let views: Vec<_> = l.views.borrow().iter().map(|(_, v)| v.clone()).collect();
+        let elapsed = if moved {
+            Changed::ELAPSED
+        } else {
+            Changed::NONE
+        };
         (
             rows.clone(),
             views,
-            moved,
+            l.changed.replace(Changed::NONE) | elapsed,
             any_live,
             l.count_moved.replace(false) || pruned,
         )
     });
     for v in views {
-        v.sync(&rows, elapsed_moved, count_moved);
+        v.sync(&rows, changed, count_moved);
     }
     if any_live {
         // `elapsed` keeps moving: look again in a tick even when nothing reports.
@@ -307,7 +344,7 @@ pub(crate) fn add_view(view: Rc<dyn View>) -> u64 {
         l.next_view.set(id);
         l.views.borrow_mut().push((id, view.clone()));
         let rows = l.rows.borrow().clone();
-        view.sync(&rows, false, false);
+        view.sync(&rows, Changed::NONE, false);
         id
     })
 }

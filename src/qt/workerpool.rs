@@ -20,10 +20,12 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use cxx_qt_lib::{QByteArray, QHash, QHashPair_i32_QByteArray, QModelIndex, QString, QVariant};
+use cxx_qt_lib::{
+    QByteArray, QHash, QHashPair_i32_QByteArray, QModelIndex, QString, QVariant, QVector,
+};
 
 use super::glue::{self, Level, log};
-use super::tasks::{self, RowRef, TaskInfo, View};
+use super::tasks::{self, Changed, RowRef, TaskInfo, View};
 
 #[cxx_qt::bridge]
 pub(crate) mod ffi {
@@ -203,6 +205,28 @@ const ROLES: [&str; 9] = [
 ];
 const USER_ROLE: i32 = 0x0100;
 
+/// The roles (indexes into [`ROLES`]) that show each kind of change.
+const CHANGED_ROLES: [(Changed, &[i32]); 5] = [
+    (Changed::STATE, &[2]),
+    (Changed::PROGRESS, &[3, 4]),
+    (Changed::STATUS, &[5]),
+    (Changed::ELAPSED, &[6]),
+    (Changed::OUTCOME, &[7]),
+];
+
+/// The role ids a `dataChanged` names for `changed`.
+fn changed_roles(changed: Changed) -> QVector<i32> {
+    let mut roles = QVector::<i32>::default();
+    for (c, indexes) in CHANGED_ROLES {
+        if changed.contains(c) {
+            for i in indexes {
+                roles.append(USER_ROLE + 1 + i);
+            }
+        }
+    }
+    roles
+}
+
 /// The Rust side of a `WorkerPool` (cxx-qt's name for it; not used directly).
 #[doc(hidden)]
 #[derive(Default)]
@@ -245,13 +269,13 @@ thread_local! {
 struct PoolView(*mut WorkerPool);
 
 impl View for PoolView {
-    fn sync(&self, rows: &[RowRef], elapsed_moved: bool, count_moved: bool) {
+    fn sync(&self, rows: &[RowRef], changed: Changed, count_moved: bool) {
         // SAFETY: the view is registered in `initialize` and removed in the Rust side's Drop,
         // which runs inside the object's destructor: while registered, the object is alive.
         // It is a QObject that never moves. Syncs run on the GUI thread, its thread, from a
         // timer, never from inside one of its own calls.
         let obj = unsafe { Pin::new_unchecked(&mut *self.0) };
-        obj.sync_rows(rows, elapsed_moved, count_moved);
+        obj.sync_rows(rows, changed, count_moved);
     }
 }
 
@@ -443,12 +467,8 @@ impl WorkerPool {
     }
 
     /// One sync from the task list (see `tasks.rs`, "# Coalescing").
-    fn sync_rows(
-        mut self: Pin<&mut Self>,
-        rows: &[RowRef],
-        elapsed_moved: bool,
-        count_moved: bool,
-    ) {
+    fn sync_rows(mut self: Pin<&mut Self>, rows: &[RowRef], changed: Changed, count_moved: bool) {
+        let elapsed_moved = changed.contains(Changed::ELAPSED);
         let root = QModelIndex::default();
         // Ended rows the list dropped: remove them, back to front, one range per run. The
         // list drops rows only at a flush that says so (`count_moved`).
@@ -502,19 +522,19 @@ impl WorkerPool {
             }
         }
         // Changed rows: one dataChanged from the first to the last.
-        let mut changed: Option<(usize, usize)> = None;
+        let mut range: Option<(usize, usize)> = None;
         for (j, (row, seen)) in self.shown.borrow_mut().iter_mut().enumerate() {
             let r = row.borrow();
             if r.version != *seen || (elapsed_moved && r.is_live()) {
                 *seen = r.version;
-                changed = Some(changed.map_or((j, j), |(a, _)| (a, j)));
+                range = Some(range.map_or((j, j), |(a, _)| (a, j)));
             }
         }
-        if let Some((a, b)) = changed {
+        if let Some((a, b)) = range {
             let top = self.index(a as i32, 0, &root);
             let bottom = self.index(b as i32, 0, &root);
             self.as_mut()
-                .data_changed(&top, &bottom, &Default::default());
+                .data_changed(&top, &bottom, &changed_roles(changed));
         }
         let count = self.live_count();
         if self.notified_count.replace(count) != count || count_moved {
