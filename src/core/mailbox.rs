@@ -49,8 +49,9 @@
 //! receiver's batch, and the receiver checks the quit flag before delivering each value: once
 //! `quit()` has returned, no further value is delivered, also when it was called by a receiver
 //! in the middle of a batch. What was delivered is an in-order prefix, each value once. Other
-//! events are all kept. `others` (an upper bound on the non-value entries) lets a queue or
-//! batch of values only be discarded whole in O(1) (`split_values`); large discards go to the
+//! events are all kept. `others` (the number of non-value entries, never less) lets a queue
+//! or batch be split at its first non-value (`split_values`): the values in front of it are
+//! discarded whole, in O(1); large discards go to the
 //! `graveyard`, which the worker thread frees as its body ends, so the GUI thread does not pay
 //! for freeing a flood. Once the worker has collected it (`graveyard_closed`, under the lock),
 //! later discards are freed inline.
@@ -142,9 +143,9 @@ struct Inner<Y, R, E> {
     last_progress: Option<u64>,
     /// Yielded values pushed and not yet delivered (Bounded only).
     undelivered: usize,
-    /// At least the number of entries in `queue` that are not yielded values (an upper
-    /// bound: replacements do not lower it). Zero means the queue is all values, so a quit
-    /// can discard it whole.
+    /// The number of entries in `queue` that are not yielded values (never less; a
+    /// replaced progress that became a hole is not counted). A quit splits the queue at its
+    /// first non-value, found from the back with this count (`split_values`).
     others: usize,
     /// A producer waits for `undelivered` to go down (Bounded only).
     producer_waiting: bool,
@@ -212,7 +213,9 @@ impl<Y, R, E> Inner<Y, R, E> {
                 // Still undelivered, so a drain is scheduled or a paced wake is on its way.
                 return Wake::No;
             }
+            // The stale progress becomes a hole: one non-value fewer.
             self.queue[idx] = None;
+            self.others = self.others.saturating_sub(1);
         }
         self.last_progress = Some(self.end());
         self.others += 1;
@@ -259,10 +262,17 @@ pub(crate) struct Mailbox<Y, R, E> {
     inner: Mutex<Inner<Y, R, E>>,
     space: Condvar,
     waker: Box<dyn Waker>,
+    /// Frees a large discard on the reaper thread (see `bury`; `reap.rs`).
+    reap: fn(VecDeque<Slot<Y, R, E>>),
 }
 
 impl<Y, R, E> Mailbox<Y, R, E> {
-    pub(crate) fn new(policy: Policy, waker: Box<dyn Waker>) -> Self {
+    pub(crate) fn new(policy: Policy, waker: Box<dyn Waker>) -> Self
+    where
+        Y: Send + 'static,
+        R: Send + 'static,
+        E: Send + 'static,
+    {
         Mailbox {
             inner: Mutex::new(Inner {
                 policy,
@@ -283,6 +293,7 @@ impl<Y, R, E> Mailbox<Y, R, E> {
             }),
             space: Condvar::new(),
             waker,
+            reap: super::reap::reap::<VecDeque<Slot<Y, R, E>>>,
         }
     }
 
@@ -405,7 +416,7 @@ impl<Y, R, E> Mailbox<Y, R, E> {
                 g.queue[idx] = Some(Event::Yielded(value));
                 g.last_yield = Some(g.base + idx as u64);
                 g.last_progress = Some(g.end());
-                g.others += 1;
+                // The stale progress's slot became a value: the count of non-values stays.
                 g.queue.push_back(Some(Event::Progress(p)));
             }
             (tick, _) => {
@@ -425,12 +436,19 @@ impl<Y, R, E> Mailbox<Y, R, E> {
         Ok(())
     }
 
-    /// Keeps discarded events for the worker thread to free (see `graveyard`).
+    /// Frees discarded events away from the receiving thread when there are many: the
+    /// worker thread frees them as its body ends (`graveyard`); once it has, a flood of them
+    /// (more than [`REAP_ELSEWHERE`]) goes to the reaper thread. Call it without the lock.
     fn bury(&self, events: VecDeque<Slot<Y, R, E>>) {
         if events.len() > SMALL_DISCARD {
             let mut g = self.lock();
             if !g.graveyard_closed {
                 g.graveyard.push(events);
+                return;
+            }
+            drop(g);
+            if events.len() > REAP_ELSEWHERE {
+                (self.reap)(events);
                 return;
             }
         }
@@ -458,18 +476,12 @@ impl<Y, R, E> Mailbox<Y, R, E> {
             g.last_progress = None;
             g.undelivered = g.undelivered.saturating_sub(n);
         }
-        let small = if values.len() > SMALL_DISCARD && !g.graveyard_closed {
-            g.graveyard.push(values);
-            VecDeque::new()
-        } else {
-            values
-        };
         let waiting = std::mem::take(&mut g.producer_waiting);
         drop(g);
         if waiting {
             self.space.notify_all();
         }
-        drop(small);
+        self.bury(values);
     }
 
     /// Receiver side: moves everything queued into the batch (which must be empty) and tells
@@ -524,12 +536,19 @@ impl<Y, R, E> Mailbox<Y, R, E> {
         if waiting {
             self.space.notify_all();
         }
-        drop(dropped);
+        self.bury(dropped);
+    }
+
+    /// Receiver side, as the receiver goes: its undelivered batch is freed like any discard
+    /// (`bury`), not on the receiving thread when it is a flood.
+    pub(crate) fn discard_batch(&self, batch: &mut Batch<Y, R, E>) {
+        self.bury(std::mem::take(&mut batch.local));
     }
 
     /// Receiver side: delivers events in order to `deliver`, until `until` (`None`: until
-    /// empty; the clock is read every [`CLOCK_STRIDE`] events). `quit` is the worker's quit flag: it is read before each yielded value,
-    /// so a value is never delivered after `quit()` returned, even mid-batch.
+    /// empty; the clock is read every [`CLOCK_STRIDE`] events). `quit` is the worker's quit
+    /// flag: it is read before each yielded value, so a value is never delivered after
+    /// `quit()` returned, even mid-batch.
     pub(crate) fn drain(
         &self,
         batch: &mut Batch<Y, R, E>,
@@ -555,7 +574,12 @@ impl<Y, R, E> Mailbox<Y, R, E> {
                 continue;
             };
             let Some(ev) = slot else { continue };
-            if matches!(ev, Event::Yielded(_)) {
+            if !matches!(ev, Event::Yielded(_)) {
+                // What is left of the batch has one non-value fewer: once the batch's
+                // `started` (or any other event) is delivered, a quit discards the values
+                // behind it whole (`split_values`), not one by one.
+                batch.others = batch.others.saturating_sub(1);
+            } else {
                 let discard = quitting || quit.load(Ordering::Acquire);
                 // A holding batch leaves delivered values to its consumer to report.
                 if batch.release_every > 0 && (discard || !batch.hold) {
@@ -603,23 +627,30 @@ impl<Y, R, E> Mailbox<Y, R, E> {
 }
 
 /// Takes the yielded values (and holes) out of `queue`, keeping the order of what stays.
-/// Returns them with the number of entries that were values. `others == 0` (a queue of
-/// values and holes only) hands the whole queue over in O(1).
+/// Returns them with the number of entries that were values (holes in front of the first
+/// non-value count as values: after a quit, the `Bounded` count no longer holds anyone back).
+/// `others` is at least the number
+/// of non-value entries: the part of the queue in front of the first of them is handed over
+/// whole, so the cost is the length of the queue from its first non-value on. The usual
+/// quit after a flood (values, then an outcome and `finished` the worker pushed as it saw
+/// the quit) costs O(1), not a walk through millions of values.
 fn split_values<Y, R, E>(
     queue: &mut VecDeque<Slot<Y, R, E>>,
     others: usize,
 ) -> (VecDeque<Slot<Y, R, E>>, usize) {
-    if others == 0 {
-        let n = queue.len();
-        return (std::mem::take(queue), n);
+    // From the back, find where the non-values begin (all of them, when `others` is exact).
+    let mut cut = queue.len();
+    let mut found = 0;
+    while found < others && cut > 0 {
+        cut -= 1;
+        if matches!(queue[cut], Some(ref e) if !matches!(e, Event::Yielded(_))) {
+            found += 1;
+        }
     }
-    if !queue.iter().any(|s| matches!(s, Some(Event::Yielded(_)))) {
-        return (VecDeque::new(), 0);
-    }
-    let old = std::mem::take(queue);
-    let mut values = VecDeque::new();
-    let mut n = 0;
-    for s in old {
+    let tail = queue.split_off(cut);
+    let mut values = std::mem::take(queue);
+    let mut n = values.len();
+    for s in tail {
         match s {
             Some(Event::Yielded(_)) => {
                 n += 1;
@@ -684,5 +715,68 @@ impl<Y, R, E> Batch<Y, R, E> {
 /// Discards up to this size are freed where they happen; larger ones by the worker thread.
 const SMALL_DISCARD: usize = 1024;
 
+/// A discard this large after the worker ended is freed on the reaper thread (a push under a
+/// lock and a box, against freeing it here).
+const REAP_ELSEWHERE: usize = 4 * 1024;
+
 /// How many events are delivered between two looks at the clock.
 const CLOCK_STRIDE: u32 = 32;
+
+#[cfg(all(test, not(feature = "loom")))]
+mod split_tests {
+    use super::*;
+
+    type Q = VecDeque<Slot<u32, (), ()>>;
+
+    fn kinds(q: &Q) -> Vec<String> {
+        q.iter()
+            .map(|s| match s {
+                Some(Event::Yielded(v)) => format!("y{v}"),
+                Some(e) => e.kind().to_string(),
+                None => "hole".into(),
+            })
+            .collect()
+    }
+
+    fn queue() -> Q {
+        [
+            Some(Event::Yielded(1)),
+            None,
+            Some(Event::Started),
+            Some(Event::Yielded(2)),
+            Some(Event::Aborted),
+            Some(Event::Finished),
+        ]
+        .into_iter()
+        .collect()
+    }
+
+    #[test]
+    fn a_split_keeps_every_non_value_in_order_with_an_exact_or_larger_count() {
+        for others in [3, 4, 100] {
+            let mut q = queue();
+            let (values, _) = split_values(&mut q, others);
+            assert_eq!(
+                kinds(&q),
+                ["started", "aborted", "finished"],
+                "others {others}"
+            );
+            assert_eq!(kinds(&values), ["y1", "hole", "y2"], "others {others}");
+        }
+    }
+
+    #[test]
+    fn a_flood_then_its_outcome_is_split_at_the_outcome() {
+        let mut q: Q = (0..1000).map(|v| Some(Event::Yielded(v))).collect();
+        q.push_back(Some(Event::Aborted));
+        q.push_back(Some(Event::Finished));
+        let (values, n) = split_values(&mut q, 2);
+        assert_eq!(kinds(&q), ["aborted", "finished"]);
+        assert_eq!((values.len(), n), (1000, 1000));
+        // All values: handed over whole.
+        let mut all: Q = (0..10).map(|v| Some(Event::Yielded(v))).collect();
+        let (values, n) = split_values(&mut all, 0);
+        assert!(all.is_empty());
+        assert_eq!((values.len(), n), (10, 10));
+    }
+}

@@ -23,6 +23,7 @@
 //!     deadline and reports one that does not stop.
 //! 12. `pace` — paced progress: a body reporting faster than `PROGRESS_INTERVAL` wakes its
 //!     receiver at most about once per interval; one pacer thread delivers the postponed wakes.
+//! 13. `reap` — one thread that drops floods of discarded values, so the GUI thread does not.
 
 pub(crate) mod context;
 pub(crate) mod control;
@@ -32,6 +33,7 @@ pub(crate) mod mailbox;
 pub(crate) mod pace;
 pub(crate) mod pool;
 pub(crate) mod ready;
+mod reap;
 mod sched;
 mod sync;
 pub(crate) mod task;

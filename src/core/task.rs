@@ -261,6 +261,7 @@ impl<Y, S, R, E> Drop for Receiver<Y, S, R, E> {
             self.shared.quit();
         }
         self.shared.mailbox.close();
+        self.shared.mailbox.discard_batch(&mut self.batch);
     }
 }
 

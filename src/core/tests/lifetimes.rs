@@ -132,3 +132,71 @@ fn a_worker_can_start_a_worker_from_its_own_thread() {
         ["started", "yielded", "returned", "finished"]
     );
 }
+
+/// Quit after a flood: the undelivered values are freed by the worker thread as it ends, or by
+/// the reaper thread once it has, never one by one on the receiving thread; and every value is
+/// dropped once, none lost.
+#[test]
+fn a_flood_discarded_by_quit_is_freed_off_the_receiving_thread() {
+    struct Tracked {
+        drops: Arc<AtomicUsize>,
+        on_receiver: Arc<AtomicUsize>,
+        receiver: std::thread::ThreadId,
+    }
+    impl Drop for Tracked {
+        fn drop(&mut self) {
+            self.drops.fetch_add(1, Ordering::SeqCst);
+            if std::thread::current().id() == self.receiver {
+                self.on_receiver.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    }
+    const FLOOD: usize = 200_000;
+    let drops = Arc::new(AtomicUsize::new(0));
+    let on_receiver = Arc::new(AtomicUsize::new(0));
+    let produced = Arc::new(AtomicUsize::new(0));
+    let (d, o, p) = (drops.clone(), on_receiver.clone(), produced.clone());
+    let here = std::thread::current().id();
+    let mut r = rig(
+        move |cx: &mut Context<Tracked>| -> Result<(), String> {
+            loop {
+                let v = Tracked {
+                    drops: d.clone(),
+                    on_receiver: o.clone(),
+                    receiver: here,
+                };
+                cx.yield_(v).map_err(|e| e.to_string())?;
+                p.fetch_add(1, Ordering::SeqCst);
+            }
+        },
+        opts(),
+        Pool::global(),
+    );
+    // Nothing is drained until the flood is there.
+    while produced.load(Ordering::SeqCst) < FLOOD {
+        std::thread::yield_now();
+    }
+    r.handle.quit();
+    let mut ev = vec![];
+    assert!(r.run_until(&mut ev, |_| false), "finished");
+    let delivered = ev.iter().filter(|e| matches!(e, Event::Yielded(_))).count();
+    // Discards of up to a thousand values are freed where they happen; the flood is not.
+    let here_before = on_receiver.load(Ordering::SeqCst);
+    assert!(
+        here_before <= 4 * 1024,
+        "{here_before} undelivered values were freed on the receiving thread \
+         ({delivered} delivered)"
+    );
+    drop(ev);
+    let made = produced.load(Ordering::SeqCst);
+    let t0 = std::time::Instant::now();
+    while drops.load(Ordering::SeqCst) < made && t0.elapsed() < Duration::from_secs(30) {
+        std::thread::yield_now();
+    }
+    // The value whose `yield_` saw the quit is dropped too, so one more at most.
+    let dropped = drops.load(Ordering::SeqCst);
+    assert!(
+        (made..=made + 1).contains(&dropped),
+        "{dropped} values dropped of {made} yielded"
+    );
+}

@@ -1,0 +1,68 @@
+//! The reaper: one thread for the whole process that drops what a receiving thread should not
+//! free itself, a flood of values discarded after their worker ended (`Mailbox::bury`).
+//! Dropping a few million values unmaps tens of megabytes; on the GUI thread that is a frozen
+//! frame, here it is nobody's.
+//!
+//! # Invariants
+//!
+//! - [`reap`] never blocks on the drop: it queues under a lock held for a push, and wakes the
+//!   reaper only when the queue was empty.
+//! - The reaper drops outside the lock, one item at a time, and sleeps while nothing is queued.
+//! - Nothing is lost or kept: every queued item is dropped once, and the reaper holds nothing
+//!   else.
+
+use std::sync::{Condvar, Mutex, OnceLock};
+
+use super::sync::{lock, wait};
+
+type Item = Box<dyn Send>;
+
+struct Reaper {
+    queue: Mutex<Vec<Item>>,
+    ready: Condvar,
+}
+
+/// The reaper, started on first use; `None` if its thread could not be started (then drops
+/// happen where they are asked for).
+fn reaper() -> Option<&'static Reaper> {
+    static R: OnceLock<Reaper> = OnceLock::new();
+    static STARTED: OnceLock<bool> = OnceLock::new();
+    let r = R.get_or_init(|| Reaper {
+        queue: Mutex::new(Vec::new()),
+        ready: Condvar::new(),
+    });
+    let started = *STARTED.get_or_init(|| {
+        std::thread::Builder::new()
+            .name("qworker-reaper".into())
+            .spawn(move || run(r))
+            .is_ok()
+    });
+    started.then_some(r)
+}
+
+/// Drops `item` on the reaper thread (here, if that thread could not be started).
+pub(crate) fn reap<T: Send + 'static>(item: T) {
+    let Some(r) = reaper() else {
+        drop(item);
+        return;
+    };
+    let mut q = lock(&r.queue);
+    let first = q.is_empty();
+    q.push(Box::new(item));
+    drop(q);
+    if first {
+        r.ready.notify_one();
+    }
+}
+
+fn run(r: &'static Reaper) {
+    loop {
+        let mut q = lock(&r.queue);
+        while q.is_empty() {
+            q = wait(&r.ready, q);
+        }
+        let items = std::mem::take(&mut *q);
+        drop(q);
+        drop(items);
+    }
+}
