@@ -60,6 +60,10 @@ struct PoolState {
     queue: VecDeque<(Job, Instant)>,
     threads: usize,
     idle: usize,
+    /// `work` notifications sent and not yet taken by a waking thread: a submitter notifies
+    /// only while idle threads outnumber them, so a burst costs a wake per idle thread, not a
+    /// futex call per job.
+    wakeups: usize,
     running: usize,
     limit: Option<usize>,
     core_threads: usize,
@@ -72,6 +76,10 @@ struct PoolState {
     /// Threads running a job: their OS thread id (once known) and when the job started.
     busy: HashMap<u64, Busy>,
     monitor_alive: bool,
+    /// The monitor sleeps with no deadline (nothing was unserved): only then does new work
+    /// need to wake it. In a timed wait it looks again at its deadline, which a newer job
+    /// cannot bring forward.
+    monitor_idle: bool,
     stopping: bool,
     /// Live workers (started, body not returned), by start order.
     roster: HashMap<u64, Arc<dyn Member>>,
@@ -180,6 +188,7 @@ impl Pool {
                     queue: VecDeque::new(),
                     threads: 0,
                     idle: 0,
+                    wakeups: 0,
                     running: 0,
                     limit: None,
                     core_threads: cores.max(2),
@@ -189,6 +198,7 @@ impl Pool {
                     long: Duration::from_millis(50),
                     busy: HashMap::new(),
                     monitor_alive: false,
+                    monitor_idle: false,
                     stopping: false,
                     roster: HashMap::new(),
                     peak_threads: 0,
@@ -242,7 +252,8 @@ impl Pool {
         let mut g = lock(&self.shared.state);
         g.stopping = false;
         g.queue.push_back((Box::new(job), Instant::now()));
-        if g.idle > 0 {
+        if g.idle > g.wakeups {
+            g.wakeups += 1;
             self.shared.work.notify_one();
         }
         let r = self.dispatch(&mut g);
@@ -263,7 +274,10 @@ impl Pool {
             if !g.monitor_alive {
                 self.start_monitor(g)?;
             }
-            self.shared.monitor.notify_one();
+            if g.monitor_idle {
+                g.monitor_idle = false;
+                self.shared.monitor.notify_one();
+            }
         }
         Ok(())
     }
@@ -321,7 +335,9 @@ impl Pool {
                 break;
             }
             if g.unserved() == 0 {
+                g.monitor_idle = true;
                 g = wait(&self.shared.monitor, g);
+                g.monitor_idle = false;
                 continue;
             }
             let oldest = g
@@ -518,6 +534,9 @@ fn worker_main(shared: Arc<PoolShared>, seq: u64, first: Option<Job>) {
             let (g2, timeout) = wait_timeout(&shared.work, g, expiry);
             g = g2;
             g.idle -= 1;
+            // Taken a notification, or timed out: either way one fewer is on its way (an
+            // undercount only costs an extra notification later).
+            g.wakeups = g.wakeups.saturating_sub(1);
             if timeout.timed_out() && g.startable() == 0 {
                 g.threads -= 1;
                 drop(g);
