@@ -1,25 +1,55 @@
 use cxx_qt_build::{CxxQtBuilder, QmlModule};
 
+/// The QML components of the `QWorker` module.
+const QML_FILES: [&str; 4] = [
+    "qml/WorkerProgress.qml",
+    "qml/WorkerControls.qml",
+    "qml/EventLog.qml",
+    "qml/CloseGuard.qml",
+];
+
+/// Writes a `.qrc` that puts a second `qmldir` of the module under `:/qt-project.org/imports/`,
+/// the resource import path QML searches by default on Qt 6.4 (Qt 6.5 added `:/qt/qml/`, where
+/// cxx-qt puts modules). Its `prefer` line sends the engine to the module's real place, so on
+/// Qt 6.4 `import QWorker` resolves like on 6.5, lazily, with nothing registered at start.
+fn legacy_import_path_qrc() -> std::path::PathBuf {
+    let out = std::path::PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR"));
+    let mut qmldir = String::from("module QWorker\nprefer :/qt/qml/QWorker/\n");
+    for file in QML_FILES {
+        let name = file.trim_start_matches("qml/").trim_end_matches(".qml");
+        qmldir.push_str(&format!("{name} 1.0 {file}\n"));
+    }
+    let qmldir_path = out.join("legacy_import_path_qmldir");
+    std::fs::write(&qmldir_path, qmldir).expect("write the legacy qmldir");
+    let qrc = out.join("legacy_import_path.qrc");
+    std::fs::write(
+        &qrc,
+        format!(
+            "<RCC>\n  <qresource prefix=\"/qt-project.org/imports/QWorker\">\n    \
+             <file alias=\"qmldir\">{}</file>\n  </qresource>\n</RCC>\n",
+            qmldir_path.display()
+        ),
+    )
+    .expect("write the legacy qrc");
+    qrc
+}
+
 fn main() {
     let feature = |name: &str| std::env::var_os(format!("CARGO_FEATURE_{name}")).is_some();
-    let mut builder = CxxQtBuilder::new_qml_module(QmlModule::new("QWorker").qml_files([
-        "qml/WorkerProgress.qml",
-        "qml/WorkerControls.qml",
-        "qml/EventLog.qml",
-        "qml/CloseGuard.qml",
-    ]))
-    .qt_module("Gui")
-    // The worker layer (src/qt/), one C++ file per bridge where it needs hand-written C++.
-    // cxx-qt wants a QML module's bridge files in one folder: bridges/ links to them.
-    .files(["bridges/glue.rs", "bridges/hub.rs", "bridges/qobject.rs"])
-    // Supervision (src/qt/workerpool.rs): the WorkerPool singleton and its tasks model.
-    .file("bridges/workerpool.rs")
-    .cpp_file("cpp/glue.cpp")
-    // The async layer (src/qt/executor.rs): the event loop's timer, the executor's quit hook.
-    .file("bridges/executor.rs")
-    .cpp_file("cpp/executor.cpp")
-    // Qt 6.4: registers the QWorker QML module by hand at start (no bridge of its own).
-    .cpp_file("cpp/qml_module.cpp");
+    let mut builder = CxxQtBuilder::new_qml_module(QmlModule::new("QWorker").qml_files(QML_FILES))
+        .qt_module("Gui")
+        .qrc(legacy_import_path_qrc())
+        // The worker layer (src/qt/), one C++ file per bridge where it needs hand-written C++.
+        // cxx-qt wants a QML module's bridge files in one folder: bridges/ links to them.
+        .files(["bridges/glue.rs", "bridges/hub.rs", "bridges/qobject.rs"])
+        // Supervision (src/qt/workerpool.rs): the WorkerPool singleton and its tasks model.
+        .file("bridges/workerpool.rs")
+        .cpp_file("cpp/glue.cpp")
+        // The async layer (src/qt/executor.rs): the event loop's timer, the executor's quit hook.
+        .file("bridges/executor.rs")
+        .cpp_file("cpp/executor.cpp")
+        // The hint for QML's "module not installed" errors (no bridge of its own).
+        .cpp_file("cpp/qml_module.cpp");
     if feature("IMAGE") {
         // Images (src/image/): Frame, and the FrameView Qt Quick item.
         builder = builder
