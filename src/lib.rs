@@ -120,7 +120,7 @@ pub use crate::qt::worker::{
     FunctionWorker, GeneratorWorker, WorkerBase, from_iter, from_work, function,
     function_with_context, generator,
 };
-pub use crate::qt::workerpool::WorkerPool;
+pub use crate::qt::workerpool::{TASK_ROLES, WorkerPool};
 pub use qworker_macros::thread_worker;
 
 #[doc(hidden)]

@@ -192,19 +192,6 @@ fn roles_show_state_progress_status_description_and_elapsed() {
     wait_empty(&pool);
 }
 
-/// The model's roles in their order (docs/supervision.md).
-const ROLES: [&str; 9] = [
-    "name",
-    "kind",
-    "state",
-    "progress",
-    "total",
-    "status",
-    "elapsed",
-    "outcome",
-    "description",
-];
-
 /// A progress report changes `progress`, `total`, `status` (and `state`): the model's
 /// `dataChanged` names those roles, so a QML delegate does not rebind its name or description;
 /// a pause names `state`; nothing ever names `name`, `kind` or `description`.
@@ -217,10 +204,10 @@ fn data_changed_names_only_the_roles_that_changed() {
     pool.pin_mut()
         .on_data_changed(move |_, _, _, roles| {
             for &id in roles.iter() {
-                // The roles from Qt::UserRole + 1 on, in the order docs/supervision.md lists.
+                // The roles from Qt::UserRole + 1 on, in `TASK_ROLES` order.
                 let name = usize::try_from(id - 0x0100 - 1)
                     .ok()
-                    .and_then(|i| ROLES.get(i))
+                    .and_then(|i| qworker::TASK_ROLES.get(i))
                     .map_or_else(|| format!("unknown role {id}"), |n| n.to_string());
                 s.lock().unwrap().push(name);
             }

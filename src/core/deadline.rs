@@ -24,7 +24,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
-use super::sync::{lock, wait, wait_timeout};
+use super::sync::{lock, service, wait, wait_timeout};
 
 /// A worker as the watchdog sees it.
 pub(crate) trait Expire: Send + Sync {
@@ -56,18 +56,13 @@ static NEXT: AtomicU64 = AtomicU64::new(1);
 
 fn watchdog() -> &'static Watchdog {
     static W: OnceLock<Watchdog> = OnceLock::new();
-    static STARTED: OnceLock<()> = OnceLock::new();
-    let w = W.get_or_init(|| Watchdog {
+    static STARTED: OnceLock<bool> = OnceLock::new();
+    let init = || Watchdog {
         entries: Mutex::new(BTreeMap::new()),
         due: Condvar::new(),
-    });
-    STARTED.get_or_init(|| {
-        std::thread::Builder::new()
-            .name("qworker-deadline".into())
-            .spawn(move || run(w))
-            .expect("qworker: could not start the timeout watchdog thread");
-    });
-    w
+    };
+    service(&W, &STARTED, init, "qworker-deadline", run)
+        .expect("qworker: could not start the timeout watchdog thread")
 }
 
 /// A timeout that is set; dropping it (the body ended) removes it.

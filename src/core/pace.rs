@@ -28,7 +28,7 @@
 use std::sync::{Condvar, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
-use super::sync::{lock, wait};
+use super::sync::{lock, service, wait};
 
 /// The shortest time between two progress wakes of one worker's receiver: a body that reports
 /// progress more often has its reports coalesced and delivered at most this late (the newest
@@ -48,18 +48,13 @@ struct Pacer {
 
 fn pacer() -> &'static Pacer {
     static P: OnceLock<Pacer> = OnceLock::new();
-    static STARTED: OnceLock<()> = OnceLock::new();
-    let p = P.get_or_init(|| Pacer {
+    static STARTED: OnceLock<bool> = OnceLock::new();
+    let init = || Pacer {
         due: Mutex::new(Vec::new()),
         woken: Condvar::new(),
-    });
-    STARTED.get_or_init(|| {
-        std::thread::Builder::new()
-            .name("qworker-pacer".into())
-            .spawn(move || run(p))
-            .expect("qworker: could not start the progress pacer thread");
-    });
-    p
+    };
+    service(&P, &STARTED, init, "qworker-pacer", run)
+        .expect("qworker: could not start the progress pacer thread")
 }
 
 /// Wakes `worker` at the next tick (see the module notes).

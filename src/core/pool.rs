@@ -252,14 +252,19 @@ impl Pool {
         let mut g = lock(&self.shared.state);
         g.stopping = false;
         g.queue.push_back((Box::new(job), Instant::now()));
-        if g.idle > g.wakeups {
+        let notify = g.idle > g.wakeups;
+        if notify {
             g.wakeups += 1;
-            self.shared.work.notify_one();
         }
         let r = self.dispatch(&mut g);
         if r.is_err() && g.threads == 0 {
             g.queue.pop_back();
             return r;
+        }
+        drop(g);
+        // After the unlock: a thread woken under the lock would only wait for it again.
+        if notify {
+            self.shared.work.notify_one();
         }
         Ok(())
     }

@@ -13,7 +13,7 @@
 
 use std::sync::{Condvar, Mutex, OnceLock};
 
-use super::sync::{lock, wait};
+use super::sync::{lock, service, wait};
 
 type Item = Box<dyn Send>;
 
@@ -27,17 +27,11 @@ struct Reaper {
 fn reaper() -> Option<&'static Reaper> {
     static R: OnceLock<Reaper> = OnceLock::new();
     static STARTED: OnceLock<bool> = OnceLock::new();
-    let r = R.get_or_init(|| Reaper {
+    let init = || Reaper {
         queue: Mutex::new(Vec::new()),
         ready: Condvar::new(),
-    });
-    let started = *STARTED.get_or_init(|| {
-        std::thread::Builder::new()
-            .name("qworker-reaper".into())
-            .spawn(move || run(r))
-            .is_ok()
-    });
-    started.then_some(r)
+    };
+    service(&R, &STARTED, init, "qworker-reaper", run)
 }
 
 /// Drops `item` on the reaper thread (here, if that thread could not be started).

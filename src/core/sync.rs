@@ -110,6 +110,26 @@ impl<'a, T> Wait<loom::sync::MutexGuard<'a, T>> for loom::sync::Condvar {
     }
 }
 
+/// A process-wide service (the timeout watchdog, the progress pacer, the reaper): its state,
+/// made on first use, and the one thread that serves it, started with it. `None` when that
+/// thread could not be started.
+pub(crate) fn service<T: Sync + 'static>(
+    state: &'static std::sync::OnceLock<T>,
+    started: &'static std::sync::OnceLock<bool>,
+    init: impl FnOnce() -> T,
+    name: &str,
+    run: fn(&'static T),
+) -> Option<&'static T> {
+    let s = state.get_or_init(init);
+    let ok = *started.get_or_init(|| {
+        std::thread::Builder::new()
+            .name(name.into())
+            .spawn(move || run(s))
+            .is_ok()
+    });
+    ok.then_some(s)
+}
+
 /// Locks `m`, ignoring poisoning (see `# Poisoning`).
 pub(crate) fn lock<M: Lock>(m: &M) -> M::Guard<'_> {
     m.lock_unpoisoned()

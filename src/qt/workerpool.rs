@@ -191,8 +191,14 @@ pub(crate) mod ffi {
 
 pub use ffi::WorkerPool;
 
-/// The model's roles, from `Qt::UserRole + 1` on, with the names QML uses.
-const ROLES: [&str; 9] = [
+/// The tasks model's role names, as QML uses them; their ids are `Qt::UserRole + 1` on, in this
+/// order (`roleNames()` gives the same from C++).
+///
+/// ```
+/// assert_eq!(qworker::TASK_ROLES[0], "name");
+/// assert_eq!(qworker::TASK_ROLES.iter().position(|r| *r == "status"), Some(5)); // UserRole + 6
+/// ```
+pub const TASK_ROLES: [&str; 9] = [
     "name",
     "kind",
     "state",
@@ -205,7 +211,7 @@ const ROLES: [&str; 9] = [
 ];
 const USER_ROLE: i32 = 0x0100;
 
-/// The roles (indexes into [`ROLES`]) that show each kind of change.
+/// The roles (indexes into [`TASK_ROLES`]) that show each kind of change.
 const CHANGED_ROLES: [(Changed, &[i32]); 5] = [
     (Changed::STATE, &[2]),
     (Changed::PROGRESS, &[3, 4]),
@@ -453,7 +459,7 @@ impl WorkerPool {
 
     fn role_names(&self) -> QHash<QHashPair_i32_QByteArray> {
         let mut roles = QHash::<QHashPair_i32_QByteArray>::default();
-        for (i, name) in ROLES.iter().enumerate() {
+        for (i, name) in TASK_ROLES.iter().enumerate() {
             roles.insert(USER_ROLE + 1 + i as i32, QByteArray::from(*name));
         }
         roles
