@@ -116,7 +116,8 @@ impl Policy {
 /// Called by a mailbox when it goes from "nothing to deliver" to "something to deliver".
 /// Implementations post one drain request to the receiving thread (the Qt layer uses the
 /// GUI thread's event loop). Must not call back into the mailbox. It is called from the
-/// worker's thread, or, for progress postponed by pacing, from qworker's pacer thread.
+/// worker's thread, or, for progress postponed by pacing ([`PROGRESS_INTERVAL`]), from
+/// qworker's pacer thread.
 ///
 /// [`PROGRESS_INTERVAL`]: crate::PROGRESS_INTERVAL
 pub trait Waker: Send + Sync + 'static {
@@ -240,7 +241,7 @@ impl<Y, R, E> Inner<Y, R, E> {
 pub(crate) enum Wake {
     /// Nothing: a drain or a paced wake is already on its way.
     No,
-    /// The mailbox woke its receiver.
+    /// Wake the receiver now (`scheduled` is set for it).
     Now,
     /// The wake is postponed: hand the worker to the pacer (`pace::defer`), which calls
     /// `Mailbox::paced_wake` at its next tick.
