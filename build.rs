@@ -20,18 +20,36 @@ fn legacy_import_path_qrc() -> std::path::PathBuf {
         qmldir.push_str(&format!("{name} 1.0 {file}\n"));
     }
     let qmldir_path = out.join("legacy_import_path_qmldir");
-    std::fs::write(&qmldir_path, qmldir).expect("write the legacy qmldir");
+    write_generated(&qmldir_path, &qmldir);
     let qrc = out.join("legacy_import_path.qrc");
-    std::fs::write(
-        &qrc,
-        format!(
-            "<RCC>\n  <qresource prefix=\"/qt-project.org/imports/QWorker\">\n    \
-             <file alias=\"qmldir\">{}</file>\n  </qresource>\n</RCC>\n",
-            qmldir_path.display()
-        ),
-    )
-    .expect("write the legacy qrc");
+    let xml = format!(
+        "<RCC>\n  <qresource prefix=\"/qt-project.org/imports/QWorker\">\n    \
+         <file alias=\"qmldir\">{}</file>\n  </qresource>\n</RCC>\n",
+        qmldir_path.display()
+    );
+    write_generated(&qrc, &xml);
     qrc
+}
+
+/// Writes a file this script generates and hands to `.qrc()`, dated like `build.rs`.
+///
+/// cxx-qt asks cargo to re-run this script when a resource file changes, and cargo counts a
+/// file newer than the script's last run as changed. A file written during the run is always
+/// newer, so every cargo command re-ran the script and rebuilt qworker's C++ (about a minute
+/// per step of the test command). Its content comes from this script alone, so the script's
+/// own date is the right one.
+fn write_generated(path: &std::path::Path, contents: &str) {
+    if std::fs::read_to_string(path).ok().as_deref() != Some(contents) {
+        std::fs::write(path, contents).expect("write a generated resource file");
+    }
+    let manifest = std::path::PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("dir"));
+    let dated = std::fs::metadata(manifest.join("build.rs")).and_then(|m| m.modified());
+    if let Ok(t) = dated {
+        let _ = std::fs::File::options()
+            .write(true)
+            .open(path)
+            .and_then(|f| f.set_modified(t));
+    }
 }
 
 fn main() {

@@ -3,6 +3,9 @@
 //! start, deliver) and the pool threads (run). A diagnostic for `docs/BENCHMARKS.md`, not a
 //! benchmark: the counts do not depend on the machine.
 //!
+//! It also sums the bytes requested per worker and lists the most common sizes (8-byte
+//! buckets), to see what a live worker costs in memory.
+//!
 //! Run: `cargo run --release --example alloc_probe [-- N]`
 
 extern crate qworker;
@@ -22,6 +25,9 @@ struct Counting;
 
 static ALL: AtomicU64 = AtomicU64::new(0);
 static GUI: AtomicU64 = AtomicU64::new(0);
+static BYTES: AtomicU64 = AtomicU64::new(0);
+/// Allocations by requested size, in 8-byte steps up to 4 KiB (the last bucket: larger).
+static SIZES: [AtomicU64; 513] = [const { AtomicU64::new(0) }; 513];
 
 thread_local! {
     static ON_GUI: Cell<bool> = const { Cell::new(false) };
@@ -31,6 +37,8 @@ thread_local! {
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         ALL.fetch_add(1, Ordering::Relaxed);
+        BYTES.fetch_add(layout.size() as u64, Ordering::Relaxed);
+        SIZES[layout.size().div_ceil(8).min(512)].fetch_add(1, Ordering::Relaxed);
         if ON_GUI.try_with(|g| g.get()).unwrap_or(false) {
             GUI.fetch_add(1, Ordering::Relaxed);
         }
@@ -47,9 +55,13 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static A: Counting = Counting;
 
-fn run(n: u64) -> (f64, f64) {
+/// Per worker: allocations, those on the GUI thread, bytes requested, and the most common
+/// sizes (bytes, allocations per worker).
+fn run(n: u64) -> (f64, f64, f64, Vec<(usize, f64)>) {
     let done = Rc::new(Cell::new(0u64));
     let (all0, gui0) = (ALL.load(Ordering::Relaxed), GUI.load(Ordering::Relaxed));
+    let bytes0 = BYTES.load(Ordering::Relaxed);
+    let sizes0: Vec<u64> = SIZES.iter().map(|s| s.load(Ordering::Relaxed)).collect();
     for i in 0..n {
         let w = qworker::function(move || -> Result<u64, BoxError> { Ok(i) });
         let d = done.clone();
@@ -61,7 +73,16 @@ fn run(n: u64) -> (f64, f64) {
     qworker::testing::process_events(Duration::from_millis(200));
     let all = (ALL.load(Ordering::Relaxed) - all0) as f64 / n as f64;
     let gui = (GUI.load(Ordering::Relaxed) - gui0) as f64 / n as f64;
-    (all, gui)
+    let bytes = (BYTES.load(Ordering::Relaxed) - bytes0) as f64 / n as f64;
+    let mut sizes: Vec<(usize, f64)> = SIZES
+        .iter()
+        .zip(sizes0)
+        .enumerate()
+        .map(|(i, (s, s0))| (i * 8, (s.load(Ordering::Relaxed) - s0) as f64 / n as f64))
+        .filter(|(_, per)| *per >= 0.05)
+        .collect();
+    sizes.sort_by(|a, b| b.1.total_cmp(&a.1));
+    (all, gui, bytes, sizes)
 }
 
 fn main() {
@@ -77,9 +98,14 @@ fn main() {
     let _app = QGuiApplication::new();
     ON_GUI.set(true);
     run(1000); // warm up: pool threads, hub, registries
-    let (all, gui) = run(n);
+    let (all, gui, bytes, sizes) = run(n);
     println!(
-        "{n} workers: {all:.1} allocations per worker ({gui:.1} on the GUI thread, {:.1} elsewhere)",
+        "{n} workers: {all:.1} allocations per worker ({gui:.1} on the GUI thread, {:.1} elsewhere), {bytes:.0} bytes",
         all - gui
     );
+    let sizes: Vec<String> = sizes
+        .iter()
+        .map(|(b, per)| format!("{}-{b} B: {per:.2}", b.saturating_sub(7)))
+        .collect();
+    println!("by size (per worker): {}", sizes.join(", "));
 }

@@ -30,10 +30,14 @@
 //! # Roster
 //!
 //! A started worker is on the roster (name and quit handle) until its body has returned and
-//! its last event is in its mailbox. `await_workers` asks every worker on the roster to quit
-//! and waits on `changed` for the roster to empty; it never kills a thread.
+//! its last event is in its mailbox. The roster is not a registry of its own: a worker's job
+//! carries its [`Member`] in the queue, and the thread running it holds it in its slot until
+//! the job returns. So a worker costs the roster nothing beyond the two lock holds every job
+//! takes anyway (submit, and the pool thread's take-next). `await_workers` asks every worker
+//! on the roster to quit and waits on `changed` for the roster to empty; it never kills a
+//! thread. `changed` is notified at a member's end only while someone waits (`awaiting`).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
@@ -50,14 +54,30 @@ pub(crate) trait Member: Send + Sync {
     fn request_quit(&self);
 }
 
-#[derive(Clone, Copy)]
-struct Busy {
-    tid: Option<u32>,
+/// A worker on the roster: its start order and its name and quit handle.
+type Listed = (u64, Arc<dyn Member>);
+
+/// A submitted job waiting for a thread.
+struct Queued {
+    job: Job,
     since: Instant,
+    /// The worker the job runs, if it is one.
+    member: Option<Listed>,
+}
+
+/// One pool thread's slot (index fixed for the thread's life, reused after it exits).
+#[derive(Default)]
+struct Slot {
+    /// The OS thread id, once the thread has read it.
+    tid: Option<u32>,
+    /// When its current job started; `None` between jobs.
+    since: Option<Instant>,
+    /// The worker its current job runs, if it is one.
+    member: Option<Listed>,
 }
 
 struct PoolState {
-    queue: VecDeque<(Job, Instant)>,
+    queue: VecDeque<Queued>,
     threads: usize,
     idle: usize,
     /// `work` notifications sent and not yet taken by a waking thread: a submitter notifies
@@ -69,20 +89,24 @@ struct PoolState {
     core_threads: usize,
     expiry: Duration,
     grace: Duration,
-    /// When a job last completed (the pool's sign of progress).
-    last_completion: Instant,
+    /// Jobs completed so far (the pool's sign of progress; the monitor notes when it moves).
+    completions: u64,
     /// How long a job must run before its thread counts as held.
     long: Duration,
-    /// Threads running a job: their OS thread id (once known) and when the job started.
-    busy: HashMap<u64, Busy>,
+    /// The pool threads' slots, by index; `free` lists the unused ones.
+    slots: Vec<Slot>,
+    free: Vec<usize>,
     monitor_alive: bool,
     /// The monitor sleeps with no deadline (nothing was unserved): only then does new work
     /// need to wake it. In a timed wait it looks again at its deadline, which a newer job
     /// cannot bring forward.
     monitor_idle: bool,
     stopping: bool,
-    /// Live workers (started, body not returned), by start order.
-    roster: HashMap<u64, Arc<dyn Member>>,
+    /// Workers on the roster (see "# Roster"): queued, and running on a thread.
+    queued_members: usize,
+    running_members: usize,
+    /// Callers waiting on `changed` in `await_workers`.
+    awaiting: usize,
     peak_threads: usize,
     spawned: u64,
 }
@@ -98,6 +122,62 @@ impl PoolState {
     /// Startable jobs that no idle thread will take.
     fn unserved(&self) -> usize {
         self.startable().saturating_sub(self.idle)
+    }
+
+    fn live_members(&self) -> usize {
+        self.queued_members + self.running_members
+    }
+
+    /// The roster, by start order.
+    fn members(&self) -> Vec<Listed> {
+        let queued = self.queue.iter().filter_map(|q| q.member.as_ref());
+        let running = self.slots.iter().filter_map(|s| s.member.as_ref());
+        let mut v: Vec<Listed> = queued.chain(running).cloned().collect();
+        v.sort_by_key(|(id, _)| *id);
+        v
+    }
+
+    /// Takes `q` to run on the thread of `slot`: its job.
+    fn begin(&mut self, slot: usize, q: Queued) -> Job {
+        self.running += 1;
+        if q.member.is_some() {
+            self.queued_members -= 1;
+            self.running_members += 1;
+        }
+        let s = &mut self.slots[slot];
+        s.since = Some(Instant::now());
+        s.member = q.member;
+        q.job
+    }
+
+    /// The job of `slot` returned: its member leaves the roster. Returns the member (to be
+    /// dropped after the unlock) and whether `changed` must be notified.
+    fn end(&mut self, slot: usize) -> (Option<Listed>, bool) {
+        self.running -= 1;
+        self.completions += 1;
+        let s = &mut self.slots[slot];
+        s.since = None;
+        let member = s.member.take();
+        let notify = member.is_some() && {
+            self.running_members -= 1;
+            self.awaiting > 0
+        };
+        (member, notify)
+    }
+
+    fn new_slot(&mut self) -> usize {
+        match self.free.pop() {
+            Some(i) => i,
+            None => {
+                self.slots.push(Slot::default());
+                self.slots.len() - 1
+            }
+        }
+    }
+
+    fn free_slot(&mut self, slot: usize) {
+        self.slots[slot] = Slot::default();
+        self.free.push(slot);
     }
 }
 
@@ -133,7 +213,7 @@ impl fmt::Debug for Pool {
             .field("threads", &g.threads)
             .field("running", &g.running)
             .field("queued", &g.queue.len())
-            .field("live_workers", &g.roster.len())
+            .field("live_workers", &g.live_members())
             .finish()
     }
 }
@@ -194,13 +274,16 @@ impl Pool {
                     core_threads: cores.max(2),
                     expiry: Duration::from_secs(30),
                     grace: Duration::from_millis(1),
-                    last_completion: Instant::now(),
+                    completions: 0,
                     long: Duration::from_millis(50),
-                    busy: HashMap::new(),
+                    slots: Vec::new(),
+                    free: Vec::new(),
                     monitor_alive: false,
                     monitor_idle: false,
                     stopping: false,
-                    roster: HashMap::new(),
+                    queued_members: 0,
+                    running_members: 0,
+                    awaiting: 0,
                     peak_threads: 0,
                     spawned: 0,
                 }),
@@ -249,16 +332,42 @@ impl Pool {
     /// Runs `job` on a pool thread. Errors only when the OS cannot create a needed thread
     /// and no thread exists to take the job.
     pub fn execute(&self, job: impl FnOnce() + Send + 'static) -> Result<(), SpawnError> {
+        self.submit(Box::new(job), None)
+    }
+
+    /// Runs `job`, which runs the worker `member`, on a pool thread: the worker is on the
+    /// roster from now until `job` returns (see "# Roster").
+    pub(crate) fn execute_member(
+        &self,
+        member: Arc<dyn Member>,
+        job: impl FnOnce() + Send + 'static,
+    ) -> Result<(), SpawnError> {
+        let id = NEXT_MEMBER.fetch_add(1, Ordering::Relaxed);
+        self.submit(Box::new(job), Some((id, member)))
+    }
+
+    fn submit(&self, job: Job, member: Option<Listed>) -> Result<(), SpawnError> {
         let mut g = lock(&self.shared.state);
         g.stopping = false;
-        g.queue.push_back((Box::new(job), Instant::now()));
+        if member.is_some() {
+            g.queued_members += 1;
+        }
+        g.queue.push_back(Queued {
+            job,
+            since: Instant::now(),
+            member,
+        });
         let notify = g.idle > g.wakeups;
         if notify {
             g.wakeups += 1;
         }
         let r = self.dispatch(&mut g);
         if r.is_err() && g.threads == 0 {
-            g.queue.pop_back();
+            if let Some(q) = g.queue.pop_back()
+                && q.member.is_some()
+            {
+                g.queued_members -= 1;
+            }
             return r;
         }
         drop(g);
@@ -289,34 +398,36 @@ impl Pool {
 
     /// Pops the front job and starts a new thread running it.
     fn spawn_with_front(&self, g: &mut PoolState) -> Result<(), SpawnError> {
-        let (job, _) = g.queue.pop_front().expect("spawn without a queued job");
-        g.running += 1;
+        let q = g.queue.pop_front().expect("spawn without a queued job");
+        let index = g.new_slot();
+        let job = g.begin(index, q);
         g.threads += 1;
         g.spawned += 1;
         g.peak_threads = g.peak_threads.max(g.threads);
-        let seq = g.spawned;
-        g.busy.insert(
-            seq,
-            Busy {
-                tid: None,
-                since: Instant::now(),
-            },
-        );
         let shared = self.shared.clone();
-        let name = format!("{}-{}", self.shared.name, seq);
+        let name = format!("{}-{}", self.shared.name, g.spawned);
         // Builder::spawn drops the closure on failure; keep the job where we can reclaim it.
-        let slot = Arc::new(Mutex::new(Some(job)));
-        let slot2 = slot.clone();
+        let kept = Arc::new(Mutex::new(Some(job)));
+        let kept2 = kept.clone();
         let spawned = std::thread::Builder::new().name(name).spawn(move || {
-            let first = lock(&slot2).take();
-            worker_main(shared, seq, first)
+            let first = lock(&kept2).take();
+            worker_main(shared, index, first)
         });
         if let Err(e) = spawned {
             g.running -= 1;
             g.threads -= 1;
-            g.busy.remove(&seq);
-            if let Some(job) = lock(&slot).take() {
-                g.queue.push_front((job, Instant::now()));
+            let member = g.slots[index].member.take();
+            if member.is_some() {
+                g.running_members -= 1;
+                g.queued_members += 1;
+            }
+            g.free_slot(index);
+            if let Some(job) = lock(&kept).take() {
+                g.queue.push_front(Queued {
+                    job,
+                    since: Instant::now(),
+                    member,
+                });
             }
             return Err(SpawnError(e));
         }
@@ -335,6 +446,8 @@ impl Pool {
 
     fn monitor_main(&self) {
         let mut g = lock(&self.shared.state);
+        // When the completion count was last seen to move.
+        let mut seen = (g.completions, Instant::now());
         loop {
             if g.stopping {
                 break;
@@ -345,30 +458,33 @@ impl Pool {
                 g.monitor_idle = false;
                 continue;
             }
-            let oldest = g
-                .queue
-                .front()
-                .map(|(_, t)| *t)
-                .unwrap_or_else(Instant::now);
-            // Due when the oldest job has waited `grace` and nothing completed for `grace`.
-            let due = (oldest + g.grace).max(g.last_completion + g.grace);
             let now = Instant::now();
+            if g.completions != seen.0 {
+                seen = (g.completions, now);
+            }
+            let oldest = g.queue.front().map_or(now, |q| q.since);
+            // Due when the oldest job has waited `grace` and nothing completed for `grace`.
+            let due = (oldest + g.grace).max(seen.1 + g.grace);
             if now < due {
                 g = wait_timeout(&self.shared.monitor, g, due - now).0;
                 continue;
             }
             // Count the held busy threads (outside the lock: it reads /proc).
-            let snapshot: Vec<Busy> = g.busy.values().copied().collect();
+            let snapshot: Vec<(Option<u32>, Instant)> = g
+                .slots
+                .iter()
+                .filter_map(|s| s.since.map(|t| (s.tid, t)))
+                .collect();
             let (long, grace) = (g.long, g.grace);
             drop(g);
             let now = Instant::now();
             let held = snapshot
                 .iter()
-                .filter(|b| {
-                    let on_job = now.duration_since(b.since);
+                .filter(|(tid, since)| {
+                    let on_job = now.duration_since(*since);
                     // Blocked now, on a job that has lasted: a thread that briefly waits
                     // (for the pool's own lock, between short jobs) is not held.
-                    on_job >= long || (on_job >= grace && b.tid.is_some_and(is_blocked))
+                    on_job >= long || (on_job >= grace && tid.is_some_and(is_blocked))
                 })
                 .count();
             g = lock(&self.shared.state);
@@ -416,36 +532,22 @@ impl Pool {
 
     /// Workers started and not yet done (their body has not returned).
     pub fn live_workers(&self) -> usize {
-        lock(&self.shared.state).roster.len()
+        lock(&self.shared.state).live_members()
     }
 
     /// Names of the workers started and not yet done, in start order.
     pub fn live_worker_names(&self) -> Vec<String> {
-        let g = lock(&self.shared.state);
-        let mut v: Vec<_> = g.roster.iter().map(|(id, m)| (*id, m.name())).collect();
-        drop(g);
-        v.sort_by_key(|(id, _)| *id);
-        v.into_iter().map(|(_, n)| n).collect()
-    }
-
-    pub(crate) fn register(&self, member: Arc<dyn Member>) -> u64 {
-        let id = NEXT_MEMBER.fetch_add(1, Ordering::Relaxed);
-        lock(&self.shared.state).roster.insert(id, member);
-        id
-    }
-
-    pub(crate) fn unregister(&self, id: u64) {
-        let removed = lock(&self.shared.state).roster.remove(&id);
-        self.shared.changed.notify_all();
-        drop(removed);
+        // Names are read after the unlock: a member's name has a lock of its own.
+        let members = lock(&self.shared.state).members();
+        members.iter().map(|(_, m)| m.name()).collect()
     }
 
     /// Asks every live worker to quit and returns at once (see [`await_workers`] to wait).
     ///
     /// [`await_workers`]: Self::await_workers
     pub fn request_quit_all(&self) {
-        let members: Vec<_> = lock(&self.shared.state).roster.values().cloned().collect();
-        for m in &members {
+        let members = lock(&self.shared.state).members();
+        for (_, m) in &members {
             m.request_quit();
         }
     }
@@ -456,7 +558,7 @@ impl Pool {
         let deadline = Instant::now() + timeout;
         self.request_quit_all();
         let mut g = lock(&self.shared.state);
-        while !g.roster.is_empty() {
+        while g.live_members() > 0 {
             let now = Instant::now();
             if now >= deadline {
                 drop(g);
@@ -464,7 +566,9 @@ impl Pool {
                     still_running: self.live_worker_names(),
                 });
             }
+            g.awaiting += 1;
             g = wait_timeout(&self.shared.changed, g, deadline - now).0;
+            g.awaiting -= 1;
         }
         Ok(())
     }
@@ -494,43 +598,45 @@ impl Pool {
     }
 }
 
-fn worker_main(shared: Arc<PoolShared>, seq: u64, first: Option<Job>) {
+fn worker_main(shared: Arc<PoolShared>, slot: usize, first: Option<Job>) {
     let tid = current_tid();
-    if let Some(b) = lock(&shared.state).busy.get_mut(&seq) {
-        b.tid = tid;
-    }
+    lock(&shared.state).slots[slot].tid = tid;
     let mut job = first;
     let mut g;
     loop {
+        // The finished job's member, dropped after the unlock.
+        let mut ended = None;
+        let mut notify = false;
         if let Some(j) = job.take() {
             // A job's own panics are caught by the task runner; this is the last line of
             // defence that keeps the pool's accounting right.
             let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(j));
             g = lock(&shared.state);
-            g.running -= 1;
-            g.busy.remove(&seq);
-            g.last_completion = Instant::now();
+            (ended, notify) = g.end(slot);
+            if g.startable() == 0 {
+                // About to wait or exit: let the member go first, not after the wait.
+                drop(g);
+                drop(ended.take());
+                if std::mem::take(&mut notify) {
+                    shared.changed.notify_all();
+                }
+                g = lock(&shared.state);
+            }
         } else {
             g = lock(&shared.state);
         }
         // Take the next startable job, or wait for one.
         loop {
             if g.startable() > 0 {
-                let (j, _) = g.queue.pop_front().expect("startable implies queued");
-                g.running += 1;
-                g.busy.insert(
-                    seq,
-                    Busy {
-                        tid,
-                        since: Instant::now(),
-                    },
-                );
-                job = Some(j);
+                let q = g.queue.pop_front().expect("startable implies queued");
+                job = Some(g.begin(slot, q));
                 break;
             }
             if g.stopping {
                 g.threads -= 1;
+                g.free_slot(slot);
                 drop(g);
+                drop(ended);
                 shared.changed.notify_all();
                 return;
             }
@@ -544,12 +650,18 @@ fn worker_main(shared: Arc<PoolShared>, seq: u64, first: Option<Job>) {
             g.wakeups = g.wakeups.saturating_sub(1);
             if timeout.timed_out() && g.startable() == 0 {
                 g.threads -= 1;
+                g.free_slot(slot);
                 drop(g);
+                drop(ended);
                 shared.changed.notify_all();
                 return;
             }
         }
         drop(g);
+        drop(ended);
+        if notify {
+            shared.changed.notify_all();
+        }
     }
 }
 

@@ -369,17 +369,8 @@ where
             total,
         } = self;
         shared.started.store(true, Ordering::Release);
-        let id = pool.register(shared.clone());
-        let pool2 = pool.clone();
-        let shared2 = shared.clone();
-        let r = pool.execute(move || {
-            run(&shared2, body, total);
-            pool2.unregister(id);
-        });
-        if r.is_err() {
-            pool.unregister(id);
-        }
-        r
+        let member: Arc<dyn Member> = shared.clone();
+        pool.execute_member(member, move || run(&shared, body, total))
     }
 }
 

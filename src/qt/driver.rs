@@ -43,7 +43,6 @@
 use std::any::Any;
 use std::cell::{Cell, OnceCell, RefCell};
 use std::fmt::Display;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -53,14 +52,13 @@ use cxx_qt::CxxQtThread;
 use cxx_qt::casting::Upcast;
 use cxx_qt_lib::{QString, QVariant};
 
+use super::callbacks::{Callbacks, EVENT, bit_of};
 use super::glue::{self, Level, log};
 use super::hub::{self, Drain};
 use super::qobject::QWorker;
 use super::tasks::{self, Changed, Outcome, RowRef};
 use super::variant::{ConvertError, FromVariant, ToVariant, YieldVariant};
-use crate::core::{
-    Body, Drained, Handle, Options, Receiver, SpawnError, Task, lock, panic_message, task,
-};
+use crate::core::{Body, Drained, Handle, Options, Receiver, SpawnError, Task, lock, task};
 use crate::{Event, NoYield, Pool, Progress, SendError, WorkerError, WorkerKind, WorkerState};
 
 /// Why `start()` did nothing.
@@ -215,94 +213,6 @@ pub(crate) trait Tap<Y, R, E> {
 
 /// A driver's shared reference to its tap.
 pub(crate) type TapRef<Y, R, E> = Rc<dyn Tap<Y, R, E>>;
-
-/// The callbacks of one signal. Taken out while they run, so they may add callbacks.
-pub(crate) struct Listeners<F: ?Sized>(RefCell<Vec<Box<F>>>);
-
-impl<F: ?Sized> Default for Listeners<F> {
-    fn default() -> Self {
-        Listeners(RefCell::new(Vec::new()))
-    }
-}
-
-impl<F: ?Sized> Listeners<F> {
-    pub(crate) fn add(&self, f: Box<F>) {
-        self.0.borrow_mut().push(f);
-    }
-
-    fn is_empty(&self) -> bool {
-        self.0.borrow().is_empty()
-    }
-
-    /// Calls each listener while `go()` holds (checked before each one).
-    fn call(
-        &self,
-        signal: &str,
-        worker: &dyn Fn() -> String,
-        go: &dyn Fn() -> bool,
-        mut each: impl FnMut(&mut F),
-    ) {
-        if self.is_empty() {
-            return;
-        }
-        let mut list = std::mem::take(&mut *self.0.borrow_mut());
-        for f in list.iter_mut() {
-            if !go() {
-                break;
-            }
-            if let Err(p) = catch_unwind(AssertUnwindSafe(|| each(f))) {
-                log(
-                    Level::Critical,
-                    &format!(
-                        "worker '{}': a `{signal}` callback panicked: {}",
-                        worker(),
-                        panic_message(&*p)
-                    ),
-                );
-            }
-        }
-        let mut cur = self.0.borrow_mut();
-        list.append(&mut cur);
-        *cur = list;
-    }
-}
-
-type Unit = dyn FnMut();
-type ErrorFn<E> = dyn FnMut(&WorkerError<E>);
-type EventFn<Y, R, E> = dyn FnMut(&Event<Y, R, E>);
-
-/// The typed callbacks of one worker.
-pub(crate) struct Callbacks<Y, R, E> {
-    pub(crate) started: Listeners<Unit>,
-    pub(crate) yielded: Listeners<dyn FnMut(&Y)>,
-    pub(crate) progress: Listeners<dyn FnMut(Progress)>,
-    pub(crate) warned: Listeners<dyn FnMut(&str)>,
-    pub(crate) paused: Listeners<Unit>,
-    pub(crate) resumed: Listeners<Unit>,
-    pub(crate) aborted: Listeners<Unit>,
-    pub(crate) returned: Listeners<dyn FnMut(&R)>,
-    pub(crate) errored: Listeners<ErrorFn<E>>,
-    pub(crate) finished: Listeners<Unit>,
-    pub(crate) event: Listeners<EventFn<Y, R, E>>,
-}
-
-impl<Y, R, E> Default for Callbacks<Y, R, E> {
-    fn default() -> Self {
-        Callbacks {
-            started: Listeners::default(),
-            yielded: Listeners::default(),
-            progress: Listeners::default(),
-            warned: Listeners::default(),
-            paused: Listeners::default(),
-            resumed: Listeners::default(),
-            aborted: Listeners::default(),
-            returned: Listeners::default(),
-            errored: Listeners::default(),
-            finished: Listeners::default(),
-            event: Listeners::default(),
-        }
-    }
-}
 
 /// Which payload signals have a QML/C++ receiver right now.
 #[derive(Default)]
@@ -674,25 +584,9 @@ where
     /// The typed half of a delivery: the Rust callbacks get the values themselves.
     fn run_callbacks(&self, ev: &Event<Y, R, E>) {
         let name = || self.worker_name();
-        let always = || true;
-        let cb = &self.callbacks;
-        cb.event.call("event", &name, &always, |f| f(ev));
-        match ev {
-            Event::Started => cb.started.call("started", &name, &always, |f| f()),
-            Event::Yielded(v) => {
-                // Stops at once when a callback of this very value quit the worker.
-                let go = || !self.ctl.handle.is_abort_requested();
-                cb.yielded.call("yielded", &name, &go, |f| f(v));
-            }
-            Event::Progress(p) => cb.progress.call("progress", &name, &always, |f| f(*p)),
-            Event::Warned(m) => cb.warned.call("warned", &name, &always, |f| f(m)),
-            Event::Paused => cb.paused.call("paused", &name, &always, |f| f()),
-            Event::Resumed => cb.resumed.call("resumed", &name, &always, |f| f()),
-            Event::Aborted => cb.aborted.call("aborted", &name, &always, |f| f()),
-            Event::Returned(r) => cb.returned.call("returned", &name, &always, |f| f(r)),
-            Event::Errored(e) => cb.errored.call("errored", &name, &always, |f| f(e)),
-            Event::Finished => cb.finished.call("finished", &name, &always, |f| f()),
-        }
+        // Stops at once when a callback of this very value quit the worker.
+        let go = || !self.ctl.handle.is_abort_requested();
+        self.callbacks.run(ev, &name, &go);
     }
 
     /// The Qt half of a delivery: the `QWorker`'s signals, and the logging rules for
@@ -716,7 +610,7 @@ where
             Event::Warned(m) => {
                 if self.connected(c).warned {
                     self.with_qobject(|o| o.warned(&QString::from(m.as_str())));
-                } else if cb.warned.is_empty() && cb.event.is_empty() && !self.tap_receives(ev) {
+                } else if !cb.has(EVENT | bit_of(ev)) && !self.tap_receives(ev) {
                     log(
                         Level::Warning,
                         &format!("worker '{}': {m}", self.worker_name()),
@@ -738,7 +632,7 @@ where
                 let msg = e.to_string();
                 if self.connected(c).errored {
                     self.with_qobject(|o| o.errored(&QString::from(msg.as_str())));
-                } else if cb.errored.is_empty() && cb.event.is_empty() && !self.tap_receives(ev) {
+                } else if !cb.has(EVENT | bit_of(ev)) && !self.tap_receives(ev) {
                     let name = self.worker_name();
                     let text = format!("worker '{name}' failed (nothing handles `errored`): {msg}");
                     log(Level::Critical, &text);

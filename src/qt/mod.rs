@@ -33,6 +33,7 @@
 
 pub(crate) mod app;
 pub(crate) mod blocking;
+pub(crate) mod callbacks;
 pub(crate) mod driver;
 pub(crate) mod executor;
 pub(crate) mod futures;

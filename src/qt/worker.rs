@@ -27,6 +27,7 @@ use cxx_qt::casting::Upcast;
 use cxx_qt_lib::{QObjectMutPtr, QVariant};
 
 use super::app;
+use super::callbacks::Callback;
 use super::driver::{Controls, Driver, StartError, TypedDriver, make_driver};
 use super::glue::{self, Level, log};
 use super::hub::{self, Drain};
@@ -525,7 +526,7 @@ where
     /// inside another worker's body. The callback still runs on the GUI thread.
     pub fn on_event_send(&self, f: impl FnMut(&Event<Y, R, E>) + Send + 'static) -> &Self {
         match self.gui() {
-            Some(t) => t.callbacks.event.add(Box::new(f)),
+            Some(t) => t.callbacks.add(Callback::Event(Box::new(f))),
             None => {
                 // Runs before any delivery: posted to the hub before `start()` can wake it.
                 let id = self.ctl.id;
@@ -533,7 +534,7 @@ where
                     if let Some(d) = hub::lookup(id)
                         && let Some(t) = d.as_any().downcast_ref::<TypedDriver<Y, S, R, E>>()
                     {
-                        t.callbacks.event.add(Box::new(f));
+                        t.callbacks.add(Callback::Event(Box::new(f)));
                     }
                 });
             }
@@ -568,8 +569,7 @@ macro_rules! common_callbacks {
             self.base
                 .typed("on_started")
                 .callbacks
-                .started
-                .add(Box::new(f));
+                .add(Callback::Started(Box::new(f)));
             self
         }
 
@@ -578,8 +578,7 @@ macro_rules! common_callbacks {
             self.base
                 .typed("on_returned")
                 .callbacks
-                .returned
-                .add(Box::new(f));
+                .add(Callback::Returned(Box::new(f)));
             self
         }
 
@@ -589,8 +588,7 @@ macro_rules! common_callbacks {
             self.base
                 .typed("on_errored")
                 .callbacks
-                .errored
-                .add(Box::new(f));
+                .add(Callback::Errored(Box::new(f)));
             self
         }
 
@@ -599,8 +597,7 @@ macro_rules! common_callbacks {
             self.base
                 .typed("on_warned")
                 .callbacks
-                .warned
-                .add(Box::new(f));
+                .add(Callback::Warned(Box::new(f)));
             self
         }
 
@@ -609,8 +606,7 @@ macro_rules! common_callbacks {
             self.base
                 .typed("on_progress")
                 .callbacks
-                .progress
-                .add(Box::new(f));
+                .add(Callback::Progress(Box::new(f)));
             self
         }
 
@@ -619,8 +615,7 @@ macro_rules! common_callbacks {
             self.base
                 .typed("on_aborted")
                 .callbacks
-                .aborted
-                .add(Box::new(f));
+                .add(Callback::Aborted(Box::new(f)));
             self
         }
 
@@ -629,14 +624,16 @@ macro_rules! common_callbacks {
             self.base
                 .typed("on_finished")
                 .callbacks
-                .finished
-                .add(Box::new(f));
+                .add(Callback::Finished(Box::new(f)));
             self
         }
 
         /// Connects a callback that sees every event, in order (before the per-signal ones).
         pub fn on_event(&self, f: impl FnMut(&Event<$Y, R, E>) + 'static) -> &Self {
-            self.base.typed("on_event").callbacks.event.add(Box::new(f));
+            self.base
+                .typed("on_event")
+                .callbacks
+                .add(Callback::Event(Box::new(f)));
             self
         }
 
@@ -750,8 +747,7 @@ where
         self.base
             .typed("on_yielded")
             .callbacks
-            .yielded
-            .add(Box::new(f));
+            .add(Callback::Yielded(Box::new(f)));
         self
     }
 
@@ -760,8 +756,7 @@ where
         self.base
             .typed("on_paused")
             .callbacks
-            .paused
-            .add(Box::new(f));
+            .add(Callback::Paused(Box::new(f)));
         self
     }
 
@@ -770,8 +765,7 @@ where
         self.base
             .typed("on_resumed")
             .callbacks
-            .resumed
-            .add(Box::new(f));
+            .add(Callback::Resumed(Box::new(f)));
         self
     }
 }
