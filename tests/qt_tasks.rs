@@ -93,6 +93,10 @@ fn main() {
             "advance_counts_against_the_total_of_a_function_worker",
             advance_counts_against_the_total_of_a_function_worker,
         ),
+        (
+            "workers_that_end_faster_than_the_flushes_do_not_pile_up",
+            workers_that_end_faster_than_the_flushes_do_not_pile_up,
+        ),
     ]);
 }
 
@@ -681,4 +685,43 @@ fn advance_counts_against_the_total_of_a_function_worker() {
     assert!(seen.iter().all(|p| p.total == 6), "{seen:?}");
     assert_eq!(seen.last(), Some(&Progress::new(6, 6)), "{seen:?}");
     assert!(seen.windows(2).all(|p| p[0].done <= p[1].done));
+}
+
+/// 20,000 short workers in a chain (each one's `returned` starts the next) end far faster
+/// than the 50 ms flushes come: the ended rows are dropped as they pile up (beyond 1,024),
+/// not only at the next flush.
+fn workers_that_end_faster_than_the_flushes_do_not_pile_up() {
+    const N: u64 = 20_000;
+    struct Chain {
+        done: Cell<u64>,
+        most: Cell<usize>,
+    }
+    fn launch(k: u64, chain: Rc<Chain>) {
+        let w = qworker::function(move || Ok::<_, BoxError>(k));
+        w.on_returned(move |_| {
+            chain.done.set(k + 1);
+            if k.is_multiple_of(100) {
+                let rows = qworker::live_tasks().len();
+                chain.most.set(chain.most.get().max(rows));
+            }
+            if k + 1 < N {
+                launch(k + 1, chain.clone());
+            }
+        });
+        w.detach().unwrap();
+    }
+    let pool = WorkerPool::create();
+    wait_empty(&pool);
+    let chain = Rc::new(Chain {
+        done: Cell::new(0),
+        most: Cell::new(0),
+    });
+    let t0 = Instant::now();
+    launch(0, chain.clone());
+    wait("the chain's end", || chain.done.get() == N);
+    let rate = N as f64 / t0.elapsed().as_secs_f64();
+    let most = chain.most.get();
+    println!("  ({rate:.0} workers/s; at most {most} rows listed)");
+    assert!(most <= 1024 + 2, "{most} rows were listed at once");
+    wait_empty(&pool);
 }

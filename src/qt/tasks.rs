@@ -19,7 +19,9 @@
 //!   subsequence of the list and a sync only appends, removes and changes.
 //! - A row ends once: at `finished`, or when delivery stops without it (the worker's object
 //!   was destroyed, its owner let go). An ended row is dropped at the next flush unless it
-//!   is among the `keep_recent` newest ended rows.
+//!   is among the `keep_recent` newest ended rows, or before it when more than
+//!   [`PRUNE_SLACK`] ended rows wait (workers that end faster than the flushes come must
+//!   not pile up). An ended row keeps its worker's name and description, not the worker.
 //! - Views are told nothing while they are being synced: a sync never re-enters the list.
 
 use std::cell::{Cell, RefCell};
@@ -33,6 +35,10 @@ use crate::{Progress, WorkerKind, WorkerState};
 
 /// How long deliveries are gathered before the views are told (at most 20 syncs a second).
 pub const FLUSH_INTERVAL: Duration = Duration::from_millis(50);
+
+/// How many ended rows beyond `keep_recent` may wait for the next flush before they are
+/// dropped at once.
+const PRUNE_SLACK: usize = 1024;
 
 /// How often `elapsed` moves in the views while a task runs.
 pub const ELAPSED_TICK: Duration = Duration::from_secs(1);
@@ -93,7 +99,7 @@ pub(crate) trait Source {
 
 /// The mutable part of a row.
 pub(crate) struct Row {
-    source: Arc<dyn Source>,
+    source: RowSource,
     pub(crate) kind: WorkerKind,
     pub(crate) state: WorkerState,
     pub(crate) progress: Progress,
@@ -118,11 +124,17 @@ impl Row {
     }
 
     pub(crate) fn name(&self) -> String {
-        self.source.name()
+        match &self.source {
+            RowSource::Live(s) => s.name(),
+            RowSource::Ended(e) => e.0.clone(),
+        }
     }
 
     pub(crate) fn description(&self) -> String {
-        self.source.description()
+        match &self.source {
+            RowSource::Live(s) => s.description(),
+            RowSource::Ended(e) => e.1.clone(),
+        }
     }
 
     /// The status line, or the description when the body reported none.
@@ -135,7 +147,9 @@ impl Row {
     }
 
     pub(crate) fn quit(&self) {
-        self.source.quit();
+        if let RowSource::Live(s) = &self.source {
+            s.quit();
+        }
     }
 
     pub(crate) fn info(&self, now: Instant) -> TaskInfo {
@@ -150,6 +164,13 @@ impl Row {
             outcome: self.outcome,
         }
     }
+}
+
+/// What a row reads its worker's name and description from: the worker while it runs; a
+/// copy once it ended (so an ended row does not keep the worker's state alive).
+enum RowSource {
+    Live(Arc<dyn Source>),
+    Ended(Box<(String, String)>),
 }
 
 /// A row shared by its driver (which updates it) and the list (which shows it).
@@ -204,6 +225,8 @@ struct List {
     last_tick: Cell<Option<Instant>>,
     /// A row was added or ended since the last flush.
     count_moved: Cell<bool>,
+    /// Ended rows in `rows`.
+    ended: Cell<usize>,
     /// The fields rows changed since the last flush.
     changed: Cell<Changed>,
     next_view: Cell<u64>,
@@ -216,7 +239,7 @@ thread_local! {
 /// Adds a row for a worker that was just started (state pending until `started` arrives).
 pub(crate) fn add(source: Arc<dyn Source>, kind: WorkerKind) -> RowRef {
     let row = Rc::new(RefCell::new(Row {
-        source,
+        source: RowSource::Live(source),
         kind,
         state: WorkerState::Pending,
         progress: Progress::default(),
@@ -256,7 +279,38 @@ pub(crate) fn end(row: &RowRef, outcome: Outcome) {
         r.ended_at = Some(Instant::now());
         r.state = WorkerState::Finished;
         r.outcome.get_or_insert(outcome);
+        let copy = Box::new((r.name(), r.description()));
+        r.source = RowSource::Ended(copy);
     });
+    let _ = LIST.try_with(|l| {
+        l.ended.set(l.ended.get() + 1);
+        if l.ended.get() > l.keep_recent.get() + PRUNE_SLACK {
+            prune(l);
+        }
+    });
+}
+
+/// Drops the ended rows but the `keep_recent` newest; returns whether any went.
+fn prune(l: &List) -> bool {
+    let mut drop_n = l.ended.get().saturating_sub(l.keep_recent.get());
+    // `try_borrow_mut`: a row ending while the rows are being read (a view's sync) waits
+    // for the flush.
+    let Ok(mut rows) = l.rows.try_borrow_mut() else {
+        return false;
+    };
+    if drop_n == 0 {
+        return false;
+    }
+    l.ended.set(l.ended.get() - drop_n);
+    l.count_moved.set(true);
+    rows.retain(|r| {
+        let go = drop_n > 0 && !r.borrow().is_live();
+        if go {
+            drop_n -= 1;
+        }
+        !go
+    });
+    true
 }
 
 fn mark_dirty() {
@@ -294,18 +348,8 @@ fn flush() {
     let (rows, views, changed, any_live, count_moved) = LIST.with(|l| {
         l.due.set(None);
         l.soon.set(false);
-        let keep = l.keep_recent.get();
-        let mut rows = l.rows.borrow_mut();
-        let ended = rows.iter().filter(|r| !r.borrow().is_live()).count();
-        let mut drop_n = ended.saturating_sub(keep);
-        let pruned = drop_n > 0;
-        rows.retain(|r| {
-            let go = drop_n > 0 && !r.borrow().is_live();
-            if go {
-                drop_n -= 1;
-            }
-            !go
-        });
+        let pruned = prune(l);
+        let rows = l.rows.borrow();
         let any_live = rows.iter().any(|r| r.borrow().is_live());
         let moved = any_live
             && l.last_tick
