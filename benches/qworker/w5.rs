@@ -17,6 +17,9 @@ pub fn run(variant: &str) -> i32 {
     let t_finished = Rc::new(Cell::new(0u64));
     let handled = Rc::new(Cell::new(0u64));
     let produced = Arc::new(AtomicU64::new(0));
+    // When the body saw the quit (its `yield_` returned the error): splits quit → `aborted`
+    // into the worker's part and the delivery's.
+    let t_body_quit = Arc::new(AtomicU64::new(0));
     let (ta, tf) = (t_aborted.clone(), t_finished.clone());
     let quit: Box<dyn Fn()>;
     let _keep: Box<dyn std::any::Any>;
@@ -28,10 +31,14 @@ pub fn run(variant: &str) -> i32 {
             Policy::All
         };
         let p = produced.clone();
+        let seen = t_body_quit.clone();
         let w = qworker::generator(move |cx: &mut Context<u64>| -> Result<(), BoxError> {
             let mut i = 0u64;
             loop {
-                cx.yield_(i)?;
+                if let Err(e) = cx.yield_(i) {
+                    seen.store(mono_ns(), Ordering::Relaxed);
+                    return Err(e.into());
+                }
                 i += 1;
                 p.store(i, Ordering::Relaxed);
             }
@@ -84,6 +91,10 @@ pub fn run(variant: &str) -> i32 {
         r.metric(
             "backlog_at_quit",
             produced_at_quit as f64 - handled_at_quit as f64,
+        )
+        .metric(
+            "quit_to_body_return_ms",
+            ms(t_body_quit.load(Ordering::Relaxed)),
         );
     }
     r.metric("peak_rss_mb", peak_rss_mb()).print();

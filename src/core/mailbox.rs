@@ -430,7 +430,14 @@ impl<Y, R, E> Mailbox<Y, R, E> {
                 }
             }
         }
+        // A backlog that a quit would hand to the reaper: start the reaper now, on this
+        // thread, not later on the receiving thread (starting a thread costs the GUI thread
+        // more than the rest of a quit).
+        let flood = g.queue.len() > REAP_ELSEWHERE;
         drop(g);
+        if flood {
+            super::reap::prepare();
+        }
         if wake {
             self.waker.wake();
         }

@@ -397,11 +397,12 @@ impl Pool {
         let wake = g.take_one_to_wake();
         let r = self.dispatch(&mut g);
         if r.is_err() && g.threads == 0 {
-            if let Some(q) = g.queue.pop_back()
-                && q.member.is_some()
-            {
+            let q = g.queue.pop_back();
+            if q.as_ref().is_some_and(|q| q.member.is_some()) {
                 g.queued_members -= 1;
             }
+            drop(g);
+            drop(q); // the job, after the unlock
             return r;
         }
         drop(g);

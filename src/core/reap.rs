@@ -7,6 +7,8 @@
 //!
 //! - [`reap`] never blocks on the drop: it queues under a lock held for a push, and wakes the
 //!   reaper only when the queue was empty.
+//! - The thread is started by the first producer whose backlog passes `REAP_ELSEWHERE`
+//!   ([`prepare`]), so a quit on the GUI thread does not start it there.
 //! - The reaper drops outside the lock, one item at a time, and sleeps while nothing is queued.
 //! - Nothing is lost or kept: every queued item is dropped once, and the reaper holds nothing
 //!   else.
@@ -32,6 +34,13 @@ fn reaper() -> Option<&'static Reaper> {
         ready: Condvar::new(),
     };
     service(&R, &STARTED, init, "qworker-reaper", run)
+}
+
+/// Starts the reaper thread if it is not running: called by a producer whose backlog could
+/// become a flood, so that the receiving thread, when it discards that flood, finds the
+/// reaper running (see `Mailbox::push_yield`).
+pub(crate) fn prepare() {
+    let _ = reaper();
 }
 
 /// Drops `item` on the reaper thread (here, if that thread could not be started).
