@@ -195,6 +195,19 @@ impl<Y, R, E> Inner<Y, R, E> {
         }
     }
 
+    /// A quit's discard: takes the yielded values out of the queue (see `split_values`).
+    fn split_quit(&mut self) -> VecDeque<Slot<Y, R, E>> {
+        let others = self.others;
+        let (values, n) = split_values(&mut self.queue, others);
+        if n > 0 || !values.is_empty() {
+            // Positions moved: forget them (the next progress is simply not coalesced).
+            self.last_yield = None;
+            self.last_progress = None;
+            self.undelivered = self.undelivered.saturating_sub(n);
+        }
+        values
+    }
+
     /// Pushes at the back; returns whether the caller must wake the receiver.
     fn push(&mut self, ev: Event<Y, R, E>) -> bool {
         if !matches!(ev, Event::Yielded(_)) {
@@ -464,9 +477,18 @@ impl<Y, R, E> Mailbox<Y, R, E> {
     }
 
     /// Worker side, once, as the body ends: the discarded events, to drop on this thread.
-    /// Discards after this are freed where they happen.
-    pub(crate) fn take_graveyard(&self) -> Vec<VecDeque<Slot<Y, R, E>>> {
+    /// Discards after this are freed where they happen. After a quit (`quit`: the worker saw
+    /// the request) the values still queued are discarded here too: the quitting thread may
+    /// not have reached the mailbox yet, and would otherwise find the graveyard closed and
+    /// hand them to the reaper, to be freed later.
+    pub(crate) fn take_graveyard(&self, quit: bool) -> Vec<VecDeque<Slot<Y, R, E>>> {
         let mut g = self.lock();
+        if quit {
+            let values = g.split_quit();
+            if !values.is_empty() {
+                g.graveyard.push(values);
+            }
+        }
         g.graveyard_closed = true;
         std::mem::take(&mut g.graveyard)
     }
@@ -476,14 +498,7 @@ impl<Y, R, E> Mailbox<Y, R, E> {
     /// so it sees the request.
     pub(crate) fn quit(&self) {
         let mut g = self.lock();
-        let others = g.others;
-        let (values, n) = split_values(&mut g.queue, others);
-        if n > 0 || !values.is_empty() {
-            // Positions moved: forget them (the next progress is simply not coalesced).
-            g.last_yield = None;
-            g.last_progress = None;
-            g.undelivered = g.undelivered.saturating_sub(n);
-        }
+        let values = g.split_quit();
         let waiting = std::mem::take(&mut g.producer_waiting);
         drop(g);
         if waiting {

@@ -25,7 +25,8 @@
 //! # Idle threads
 //!
 //! A thread with no startable job spins for up to 50 µs ([`SPIN`]) watching `submitted`, then
-//! parks on its own handle. While it spins it counts as idle and as already woken, so a job
+//! parks on its own handle. One thread spins at a time (`spinning`): more would compete for
+//! the cores with the threads that submit; the others park at once. While it spins it counts as idle and as already woken, so a job
 //! submitted meanwhile costs no futex call and no cross-core wake-up (on a VM, waking a halted
 //! core is most of a short job's round trip). It then looks at the state under the lock
 //! before it parks, and a submitter either sees it spinning or finds it in `idlers`: no lost
@@ -97,6 +98,9 @@ struct PoolState {
     /// threads already woken (`idle - idlers.len()`), so a burst costs a wake per idle
     /// thread, not a futex call per job.
     idlers: Vec<(usize, Thread)>,
+    /// A thread is spinning for a new job (at most one: more would only compete for the
+    /// cores with the threads that submit).
+    spinning: bool,
     running: usize,
     limit: Option<usize>,
     core_threads: usize,
@@ -299,6 +303,7 @@ impl Pool {
                     threads: 0,
                     idle: 0,
                     idlers: Vec::new(),
+                    spinning: false,
                     running: 0,
                     limit: None,
                     core_threads: cores.max(2),
@@ -689,14 +694,16 @@ fn worker_main(shared: Arc<PoolShared>, slot: usize, first: Option<Job>) {
                 return;
             }
             g.idle += 1;
-            if !spun {
+            if !spun && !g.spinning {
                 // Spin a little first, counted as idle and already woken: a job submitted
-                // meanwhile needs no wake-up (see "# Idle threads").
+                // meanwhile needs no wake-up (see "# Idle threads"). One thread at a time.
                 spun = true;
+                g.spinning = true;
                 let seen = shared.submitted.load(Ordering::Acquire);
                 drop(g);
                 spin_for_new_job(&shared.submitted, seen);
                 g = lock(&shared.state);
+                g.spinning = false;
                 g.idle -= 1;
                 continue;
             }

@@ -420,7 +420,7 @@ where
     };
     shared.mailbox.push_pair(outcome, Event::Finished);
     // Values discarded by a quit are freed here, on this pool thread, not on the GUI thread.
-    drop(shared.mailbox.take_graveyard());
+    drop(shared.mailbox.take_graveyard(quit));
 }
 
 impl<Y, S, R, E> Handle<Y, S, R, E> {

@@ -126,14 +126,14 @@ impl Row {
     pub(crate) fn name(&self) -> String {
         match &self.source {
             RowSource::Live(s) => s.name(),
-            RowSource::Ended(e) => e.0.clone(),
+            RowSource::Ended(e) => e.as_ref().map(|e| e.0.clone()).unwrap_or_default(),
         }
     }
 
     pub(crate) fn description(&self) -> String {
         match &self.source {
             RowSource::Live(s) => s.description(),
-            RowSource::Ended(e) => e.1.clone(),
+            RowSource::Ended(e) => e.as_ref().map(|e| e.1.clone()).unwrap_or_default(),
         }
     }
 
@@ -167,10 +167,11 @@ impl Row {
 }
 
 /// What a row reads its worker's name and description from: the worker while it runs; a
-/// copy once it ended (so an ended row does not keep the worker's state alive).
+/// copy once it ended (so an ended row does not keep the worker's state alive), none when
+/// both are empty.
 enum RowSource {
     Live(Arc<dyn Source>),
-    Ended(Box<(String, String)>),
+    Ended(Option<Box<(String, String)>>),
 }
 
 /// A row shared by its driver (which updates it) and the list (which shows it).
@@ -279,7 +280,9 @@ pub(crate) fn end(row: &RowRef, outcome: Outcome) {
         r.ended_at = Some(Instant::now());
         r.state = WorkerState::Finished;
         r.outcome.get_or_insert(outcome);
-        let copy = Box::new((r.name(), r.description()));
+        let (name, description) = (r.name(), r.description());
+        let copy =
+            (!name.is_empty() || !description.is_empty()).then(|| Box::new((name, description)));
         r.source = RowSource::Ended(copy);
     });
     let _ = LIST.try_with(|l| {
