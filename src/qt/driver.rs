@@ -6,7 +6,9 @@
 //!
 //! # Fields
 //!
-//! A driver lives on the GUI thread only; its fields are `Cell`s and `RefCell`s, changed by:
+//! A driver lives on the GUI thread only; its fields are `Cell`s and `RefCell`s, changed by
+//! what follows. `attached`, `undeliverable`, `status` and `tap` live in `extra` ([`Extra`]),
+//! boxed the first time one is set: most workers never set any.
 //!
 //! - `delivery` ([`Delivery`]): `Open` until the owner drops the worker inside one of its own
 //!   callbacks (`Closed`, set by `close_delivery`) or the attached `QWorker` is destroyed
