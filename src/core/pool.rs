@@ -26,11 +26,12 @@
 //!
 //! A thread with no startable job spins for up to 50 µs ([`SPIN`]) watching `submitted`, then
 //! parks on its own handle. One thread spins at a time (`spinning`): more would compete for
-//! the cores with the threads that submit; the others park at once. While it spins it counts as idle and as already woken, so a job
-//! submitted meanwhile costs no futex call and no cross-core wake-up (on a VM, waking a halted
-//! core is most of a short job's round trip). It then looks at the state under the lock
-//! before it parks, and a submitter either sees it spinning or finds it in `idlers`: no lost
-//! wake-up.
+//! the cores with the threads that submit; the others park at once.
+//!
+//! While it spins it counts as idle and as already woken, so a job submitted meanwhile costs
+//! no futex call and no cross-core wake-up (on a VM, waking a halted core is most of a short
+//! job's round trip). It then looks at the state under the lock before it parks, and a
+//! submitter either sees it spinning or finds it in `idlers`: no lost wake-up.
 //!
 //! # Invariants
 //!
