@@ -195,6 +195,17 @@ impl<Y, R, E> Inner<Y, R, E> {
         }
     }
 
+    /// Puts a large discard in the open graveyard (the worker frees it as it ends); hands
+    /// back what is left to `bury` (small, or the graveyard is closed).
+    fn graveyard_or_back(&mut self, events: VecDeque<Slot<Y, R, E>>) -> VecDeque<Slot<Y, R, E>> {
+        if events.len() > SMALL_DISCARD && !self.graveyard_closed {
+            self.graveyard.push(events);
+            VecDeque::new()
+        } else {
+            events
+        }
+    }
+
     /// A quit's discard: takes the yielded values out of the queue (see `split_values`).
     fn split_quit(&mut self) -> VecDeque<Slot<Y, R, E>> {
         let others = self.others;
@@ -499,6 +510,9 @@ impl<Y, R, E> Mailbox<Y, R, E> {
     pub(crate) fn quit(&self) {
         let mut g = self.lock();
         let values = g.split_quit();
+        // In the same lock hold: a worker that ends meanwhile cannot close its graveyard
+        // between the split and the burial (its flood would go to the reaper, freed later).
+        let values = g.graveyard_or_back(values);
         let waiting = std::mem::take(&mut g.producer_waiting);
         drop(g);
         if waiting {
@@ -554,6 +568,7 @@ impl<Y, R, E> Mailbox<Y, R, E> {
         let mut g = self.lock();
         g.closed = true;
         let dropped = std::mem::take(&mut g.queue);
+        let dropped = g.graveyard_or_back(dropped);
         let waiting = std::mem::take(&mut g.producer_waiting);
         drop(g);
         if waiting {

@@ -894,8 +894,6 @@ mod tests {
                 std::hint::spin_loop();
             }
         }
-        // A spinning thread counts as idle: the sequence needs no second thread.
-        assert!(pool.peak_threads() <= 2, "peak {}", pool.peak_threads());
         pool.shutdown(Duration::from_secs(10)).unwrap();
     }
 
