@@ -472,19 +472,15 @@ impl<Y, R, E> Mailbox<Y, R, E> {
     /// worker thread frees them as its body ends (`graveyard`); once it has, a flood of them
     /// (more than [`REAP_ELSEWHERE`]) goes to the reaper thread. Call it without the lock.
     fn bury(&self, events: VecDeque<Slot<Y, R, E>>) {
-        if events.len() > SMALL_DISCARD {
-            let mut g = self.lock();
-            if !g.graveyard_closed {
-                g.graveyard.push(events);
-                return;
-            }
-            drop(g);
-            if events.len() > REAP_ELSEWHERE {
-                (self.reap)(events);
-                return;
-            }
+        if events.len() <= SMALL_DISCARD {
+            return drop(events);
         }
-        drop(events);
+        let events = self.lock().graveyard_or_back(events);
+        if events.len() > REAP_ELSEWHERE {
+            (self.reap)(events);
+        } else {
+            drop(events);
+        }
     }
 
     /// Worker side, once, as the body ends: the discarded events, to drop on this thread.
