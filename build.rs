@@ -113,12 +113,32 @@ fn main() {
     // The public C++ header, exported as <qworker/qworker.h> for C++ hosts (docs/cpp.md).
     println!("cargo::rerun-if-changed=cpp/qworker.h");
     // A CMake host builds with these set (examples/cpp_host/CMakeLists.txt); re-export when
-    // they change, e.g. after the export directory moved.
-    for var in [
-        "CXX_QT_EXPORT_DIR",
-        "CXX_QT_EXPORT_CRATE_qworker",
-        "CXX_QT_QT_MODULES",
-    ] {
+    // they change, e.g. after the export directory moved. Not `CXX_QT_QT_MODULES`, which the
+    // host sets too: for qworker it only adds link flags (a static library for CMake links
+    // nothing) and checks the list, and following it would rebuild qworker's C++ whenever a
+    // cargo command without it runs in between (the test command's steps do).
+    for var in ["CXX_QT_EXPORT_DIR", "CXX_QT_EXPORT_CRATE_qworker"] {
         println!("cargo::rerun-if-env-changed={var}");
     }
+    export_stamp();
+}
+
+/// When exporting for a C++ build system, a stamp in the export directory that cargo watches:
+/// if that directory is deleted (a clean CMake build directory), the stamp goes with it and
+/// this script runs again, instead of cargo calling it fresh while the headers and
+/// `initializers.o` a CMake build needs are gone. Dated like `build.rs`, so that writing it
+/// does not itself count as a change.
+fn export_stamp() {
+    let exporting = std::env::var_os("CXX_QT_EXPORT_CRATE_qworker").is_some();
+    let Some(dir) = std::env::var_os("CXX_QT_EXPORT_DIR").filter(|_| exporting) else {
+        return;
+    };
+    let crate_dir = std::path::Path::new(&dir).join("crates/qworker");
+    std::fs::create_dir_all(&crate_dir).expect("create the export directory");
+    let stamp = crate_dir.join("exported-by-build-rs");
+    write_generated(
+        &stamp,
+        "Written by qworker's build.rs; cargo re-runs it when this file is missing.\n",
+    );
+    println!("cargo::rerun-if-changed={}", stamp.display());
 }

@@ -14,6 +14,16 @@ mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
 
 step() { echo "== scripts/test.sh: $1 ($(date +%T))"; }
 
+# The C++ host's cargo build (the last step) runs with cxx-qt-build's export variables, which
+# qworker's build script follows. The steps that build qworker the same way run with the same
+# values, so that script (qworker's C++) runs once for all of them, not once more for the host.
+export QWORKER_CPP_BUILD_DIR="${QWORKER_CPP_BUILD_DIR:-$PWD/target/cpp_host}"
+export CXX_QT_EXPORT_DIR="$QWORKER_CPP_BUILD_DIR/cxxqt"
+export CXX_QT_EXPORT_CRATE_qworker=1
+# For the builds of qworker with other features or from other sources (the lean app, the
+# package): they must not write their own exports over the host's.
+no_export() { env -u CXX_QT_EXPORT_DIR -u CXX_QT_EXPORT_CRATE_qworker "$@"; }
+
 step "cargo test"
 cargo test --no-fail-fast
 # loom models of the mailbox, control block and hub ready list: src/core/ built alone
@@ -28,21 +38,21 @@ step "soak, 60 s"
 cargo run --example soak -- --seconds 60
 # default-features = false: no Qt Quick, no Qt Widgets linked (examples/lean).
 step "lean app: linked libraries and run"
-scripts/check-lean.sh
-# The package builds from what it ships (cargo package verifies by building it).
+no_export scripts/check-lean.sh
+# The package builds from what it ships (cargo package verifies by building it), with every
+# feature named rather than through `default`: the verify build shares this target directory,
+# and with the workspace's feature set cargo would give the packaged copy's build script the
+# same unit as the workspace's (its dep-info would then name the copy, and the next step
+# would build qworker's C++ again).
 step "cargo package"
-cargo package -p qworker-macros -p qworker --allow-dirty
-# The verify build shares this target directory, and cargo gives the packaged copy's build
-# script the same unit as the workspace's: its dep-info then names the copy under
-# target/package/, so a later edit of build.rs would go unnoticed. Forget those fingerprints.
-grep -l "package/qworker-" "${CARGO_TARGET_DIR:-target}"/debug/.fingerprint/qworker-*/dep-build-script-* 2>/dev/null \
-  | xargs -r dirname | xargs -r rm -rf
+no_export cargo package -p qworker-macros -p qworker --allow-dirty \
+  --no-default-features --features qworker/image,qworker/widgets,qworker/testing
 step "fmt, clippy"
 cargo fmt --check
 cargo clippy --workspace --all-targets -- -D warnings
 # A plain C++ CMake application using qworker (examples/cpp_host): builds and runs its
-# self-test. Last: its cargo build sets cxx-qt's export variables, which re-runs qworker's build
-# script; earlier steps would then re-run it once more.
+# self-test. Its cargo build finds qworker's build-script run of the steps above (same export
+# variables) and builds only the host's tasks crate.
 step "C++ host"
 scripts/test-cpp-host.sh
 echo "scripts/test.sh: all tests and lints passed"
