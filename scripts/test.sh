@@ -17,6 +17,7 @@ step() { echo "== scripts/test.sh: $1 ($(date +%T))"; }
 # The C++ host's cargo build (the last step) runs with cxx-qt-build's export variables, which
 # qworker's build script follows. The steps that build qworker the same way run with the same
 # values, so that script (qworker's C++) runs once for all of them, not once more for the host.
+# The host's CMakeLists.txt puts the export directory at <build dir>/cxxqt.
 export QWORKER_CPP_BUILD_DIR="${QWORKER_CPP_BUILD_DIR:-$PWD/target/cpp_host}"
 export CXX_QT_EXPORT_DIR="$QWORKER_CPP_BUILD_DIR/cxxqt"
 export CXX_QT_EXPORT_CRATE_qworker=1
