@@ -28,7 +28,7 @@ use loom::thread;
 
 use super::control::{Control, Park, SendError};
 use super::event::{Aborted, Event, Progress};
-use super::mailbox::{Batch, Drained, Mailbox, Policy};
+use super::mailbox::{Batch, Drained, Mailbox, Policy, WakeBy};
 use super::ready::Ready;
 use super::sync::{AtomicBool, Condvar, Mutex, lock, wait};
 
@@ -123,7 +123,10 @@ fn rec(e: &Ev) -> (&'static str, Option<u32>) {
 /// A mailbox whose waker posts to `lp`.
 fn mailbox(policy: Policy, lp: &Arc<Loop>) -> Arc<Mailbox<u32, (), ()>> {
     let lp = lp.clone();
-    Arc::new(Mailbox::new(policy, Box::new(move || lp.post())))
+    Arc::new(Mailbox::new(
+        policy,
+        WakeBy::Boxed(Box::new(move || lp.post())),
+    ))
 }
 
 /// The receiver: runs every posted drain until the loop is idle for good, as the hub does

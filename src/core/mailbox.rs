@@ -131,6 +131,25 @@ impl<F: Fn() + Send + Sync + 'static> Waker for F {
     }
 }
 
+/// The shared queue's first capacity (see `Mailbox::new`).
+const INITIAL_CAPACITY: usize = 4;
+
+/// How a mailbox calls its receiver's waker: a boxed [`Waker`], or a plain function of an
+/// id, which costs no allocation per worker (the Qt layer's hub waker).
+pub(crate) enum WakeBy {
+    Boxed(Box<dyn Waker>),
+    Id(fn(u64), u64),
+}
+
+impl WakeBy {
+    pub(crate) fn wake(&self) {
+        match self {
+            WakeBy::Boxed(w) => w.wake(),
+            WakeBy::Id(f, id) => f(*id),
+        }
+    }
+}
+
 pub(crate) type Slot<Y, R, E> = Option<Event<Y, R, E>>;
 
 struct Inner<Y, R, E> {
@@ -286,13 +305,13 @@ fn pace() -> Duration {
 pub(crate) struct Mailbox<Y, R, E> {
     inner: Mutex<Inner<Y, R, E>>,
     space: Condvar,
-    waker: Box<dyn Waker>,
+    waker: WakeBy,
     /// Frees a large discard on the reaper thread (see `bury`; `reap.rs`).
     reap: fn(VecDeque<Slot<Y, R, E>>),
 }
 
 impl<Y, R, E> Mailbox<Y, R, E> {
-    pub(crate) fn new(policy: Policy, waker: Box<dyn Waker>) -> Self
+    pub(crate) fn new(policy: Policy, waker: WakeBy) -> Self
     where
         Y: Send + 'static,
         R: Send + 'static,
@@ -301,7 +320,11 @@ impl<Y, R, E> Mailbox<Y, R, E> {
         Mailbox {
             inner: Mutex::new(Inner {
                 policy,
-                queue: VecDeque::new(),
+                // Room for a short worker's events (`started`, an outcome, `finished`),
+                // allocated here, on the thread that will also free it (the receiver's):
+                // a buffer first allocated by the worker's push came from the pool thread's
+                // heap and was freed across threads.
+                queue: VecDeque::with_capacity(INITIAL_CAPACITY),
                 base: 0,
                 last_yield: None,
                 last_progress: None,

@@ -49,7 +49,9 @@ mod loom_models;
 pub(crate) use event::panic_message;
 pub(crate) use sync::lock;
 
+pub(crate) use mailbox::WakeBy;
 pub use mailbox::{Drained, Waker};
 pub use pool::SpawnError;
+pub(crate) use task::task_woken_by;
 pub use task::{Body, Handle, Options, Parts, Receiver, STUCK_REPORT_AFTER, Task, task};
 pub use work::{function_body, iter_body, work_body};

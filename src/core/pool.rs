@@ -60,12 +60,28 @@ use std::time::{Duration, Instant};
 use super::sched::{current_tid, is_blocked};
 use super::sync::{lock, wait, wait_timeout};
 
-type Job = Box<dyn FnOnce() + Send + 'static>;
+/// What a pool thread runs: a closure, or a worker, whose body its shared state holds (so a
+/// started worker costs the pool no allocation).
+enum Job {
+    Boxed(Box<dyn FnOnce() + Send + 'static>),
+    Member(Arc<dyn Member>),
+}
+
+impl Job {
+    fn run(self) {
+        match self {
+            Job::Boxed(f) => f(),
+            Job::Member(m) => m.run(),
+        }
+    }
+}
 
 /// A live worker as the roster sees it.
 pub(crate) trait Member: Send + Sync {
     fn name(&self) -> String;
     fn request_quit(&self);
+    /// Runs the worker's body, once, on the pool thread that took its job.
+    fn run(self: Arc<Self>);
 }
 
 /// A worker on the roster: its start order and its name and quit handle.
@@ -374,18 +390,14 @@ impl Pool {
     /// Runs `job` on a pool thread. Errors only when the OS cannot create a needed thread
     /// and no thread exists to take the job.
     pub fn execute(&self, job: impl FnOnce() + Send + 'static) -> Result<(), SpawnError> {
-        self.submit(Box::new(job), None)
+        self.submit(Job::Boxed(Box::new(job)), None)
     }
 
-    /// Runs `job`, which runs the worker `member`, on a pool thread: the worker is on the
-    /// roster from now until `job` returns (see "# Roster").
-    pub(crate) fn execute_member(
-        &self,
-        member: Arc<dyn Member>,
-        job: impl FnOnce() + Send + 'static,
-    ) -> Result<(), SpawnError> {
+    /// Runs the worker `member` ([`Member::run`]) on a pool thread: the worker is on the
+    /// roster from now until its run returns (see "# Roster").
+    pub(crate) fn execute_member(&self, member: Arc<dyn Member>) -> Result<(), SpawnError> {
         let id = NEXT_MEMBER.fetch_add(1, Ordering::Relaxed);
-        self.submit(Box::new(job), Some((id, member)))
+        self.submit(Job::Member(member.clone()), Some((id, member)))
     }
 
     fn submit(&self, job: Job, member: Option<Listed>) -> Result<(), SpawnError> {
@@ -652,7 +664,7 @@ fn worker_main(shared: Arc<PoolShared>, slot: usize, first: Option<Job>) {
         if let Some(j) = job.take() {
             // A job's own panics are caught by the task runner; this is the last line of
             // defence that keeps the pool's accounting right.
-            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(j));
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| j.run()));
             g = lock(&shared.state);
             (ended, notify) = g.end(slot);
             if g.startable() == 0 {

@@ -15,7 +15,7 @@ use super::context::{Context, Port};
 use super::control::{Control, Park, SendError};
 use super::deadline::{self, Expire};
 use super::event::{Aborted, Event, Progress, WorkerError, panic_message};
-use super::mailbox::{Batch, Drained, Mailbox, Policy, Waker};
+use super::mailbox::{Batch, Drained, Mailbox, Policy, WakeBy, Waker};
 use super::pace::{self, Paced};
 use super::pool::{Member, Pool, SpawnError};
 use super::sync::lock;
@@ -58,7 +58,13 @@ pub(crate) struct Shared<Y, S, R, E> {
     timeout: Mutex<Option<Duration>>,
     /// Set by the watchdog when it asked the worker to quit at its deadline.
     timed_out: AtomicBool,
+    /// The body and its progress total, from [`Task::start`] until a pool thread takes them
+    /// ([`Member::run`]): the pool's job is this worker itself, not a boxed closure.
+    pending: Mutex<Option<Pending<Y, S, R, E>>>,
 }
+
+/// A started body waiting for its pool thread, and its progress total.
+type Pending<Y, S, R, E> = (Body<Y, S, R, E>, Option<u64>);
 
 impl<Y, S, R, E> Shared<Y, S, R, E> {
     fn park_event(&self, p: Park) {
@@ -160,13 +166,26 @@ impl<Y: Send, S: Send, R: Send, E: Send> Expire for Shared<Y, S, R, E> {
     }
 }
 
-impl<Y: Send, S: Send, R: Send, E: Send> Member for Shared<Y, S, R, E> {
+impl<Y, S, R, E> Member for Shared<Y, S, R, E>
+where
+    Y: Send + 'static,
+    S: Send + 'static,
+    R: Send + 'static,
+    E: Send + 'static,
+{
     fn name(&self) -> String {
         Shared::name(self)
     }
 
     fn request_quit(&self) {
         self.quit();
+    }
+
+    fn run(self: Arc<Self>) {
+        let pending = lock(&self.pending).take();
+        if let Some((body, total)) = pending {
+            run(&self, body, total);
+        }
     }
 }
 
@@ -314,6 +333,22 @@ where
     R: Send + 'static,
     E: Send + 'static,
 {
+    task_woken_by(body, options, WakeBy::Boxed(waker))
+}
+
+/// [`task`] with the waker given as a [`WakeBy`] (the Qt layer passes a function of the
+/// worker's id, so its waker needs no allocation).
+pub(crate) fn task_woken_by<Y, S, R, E>(
+    body: Body<Y, S, R, E>,
+    options: Options,
+    waker: WakeBy,
+) -> Parts<Y, S, R, E>
+where
+    Y: Send + 'static,
+    S: Send + 'static,
+    R: Send + 'static,
+    E: Send + 'static,
+{
     let shared = Arc::new_cyclic(|me| Shared {
         me: me.clone(),
         name: Mutex::new(options.name),
@@ -322,6 +357,7 @@ where
         started: AtomicBool::new(false),
         timeout: Mutex::new(options.timeout),
         timed_out: AtomicBool::new(false),
+        pending: Mutex::new(None),
     });
     let receiver = Receiver {
         shared: shared.clone(),
@@ -369,8 +405,15 @@ where
             total,
         } = self;
         shared.started.store(true, Ordering::Release);
+        *lock(&shared.pending) = Some((body, total));
         let member: Arc<dyn Member> = shared.clone();
-        pool.execute_member(member, move || run(&shared, body, total))
+        let started = pool.execute_member(member);
+        if started.is_err() {
+            // Not run: the body goes now (outside the lock), not with the last handle.
+            let body = lock(&shared.pending).take();
+            drop(body);
+        }
+        started
     }
 }
 

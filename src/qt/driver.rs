@@ -60,7 +60,9 @@ use super::hub::{self, Drain};
 use super::qobject::QWorker;
 use super::tasks::{self, Changed, Outcome, RowRef};
 use super::variant::{ConvertError, FromVariant, ToVariant, YieldVariant};
-use crate::core::{Body, Drained, Handle, Options, Receiver, SpawnError, Task, lock, task};
+use crate::core::{
+    Body, Drained, Handle, Options, Receiver, SpawnError, Task, lock, task_woken_by,
+};
 use crate::{Event, NoYield, Pool, Progress, SendError, WorkerError, WorkerKind, WorkerState};
 
 /// Why `start()` did nothing.
@@ -341,7 +343,7 @@ where
     E: Display + Send + 'static,
 {
     let id = hub::next_id();
-    let (task, handle, receiver) = task(body, options, hub::waker(id));
+    let (task, handle, receiver) = task_woken_by(body, options, hub::waker(id));
     let ctl = Arc::new(Controls {
         id,
         kind,

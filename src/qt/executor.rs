@@ -34,7 +34,6 @@
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -47,7 +46,7 @@ use std::time::Instant;
 
 use super::app;
 use super::glue::{self, Level, log};
-use super::hub::{self, Drain};
+use super::hub::{self, Drain, IdMap};
 use crate::core::{Drained, panic_message};
 
 #[cxx_qt::bridge]
@@ -170,7 +169,7 @@ impl<T> Settle for JoinState<T> {
 struct WakeFlag {
     /// A poll is due (see the protocol, step 2).
     pending: AtomicBool,
-    hub_waker: Box<dyn crate::core::Waker>,
+    hub_waker: crate::core::WakeBy,
 }
 
 impl Wake for WakeFlag {
@@ -202,7 +201,7 @@ struct Spawned {
 
 thread_local! {
     /// The pending futures of the GUI thread, by hub id (the executor owns them).
-    static TASKS: RefCell<HashMap<u64, Rc<Spawned>>> = RefCell::new(HashMap::new());
+    static TASKS: RefCell<IdMap<Rc<Spawned>>> = RefCell::new(IdMap::default());
     /// `aboutToQuit` was emitted: spawns are refused.
     static CLOSED: Cell<bool> = const { Cell::new(false) };
 }

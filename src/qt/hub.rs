@@ -30,6 +30,7 @@
 use std::any::Any;
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::pin::Pin;
 use std::rc::{Rc, Weak};
 use std::sync::OnceLock;
@@ -41,7 +42,7 @@ use cxx_qt::{CxxQtThread, Threading};
 
 use super::glue;
 use crate::core::ready::Ready;
-use crate::core::{Drained, Waker};
+use crate::core::{Drained, WakeBy, Waker};
 
 #[cxx_qt::bridge]
 mod ffi {
@@ -96,9 +97,35 @@ enum Entry {
     Strong(Rc<dyn Drain>),
 }
 
+/// Hashes the hub's ids with one multiplication, not SipHash: they come from our own counter,
+/// not from outside, and SipHash was a few per cent of a short worker's time on the GUI
+/// thread (an id is hashed four times: register, two lookups, unregister). The odd factor
+/// keeps consecutive ids in distinct buckets and spreads them over the high bits too.
+#[derive(Default)]
+pub(crate) struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(self.0.rotate_left(8) ^ u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+/// A map keyed by hub id ([`IdHasher`]).
+pub(crate) type IdMap<V> = HashMap<u64, V, BuildHasherDefault<IdHasher>>;
+
 thread_local! {
     /// The entries of the GUI thread, by id.
-    static ENTRIES: RefCell<HashMap<u64, Entry>> = RefCell::new(HashMap::new());
+    static ENTRIES: RefCell<IdMap<Entry>> = RefCell::new(IdMap::default());
 }
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
@@ -135,8 +162,14 @@ pub(crate) struct HubWaker {
 
 /// The waker a worker's mailbox calls for entry `id` (creates the hub on first use, usually
 /// on the GUI thread, not at a first wake on a pool thread).
-pub(crate) fn waker(id: u64) -> Box<dyn Waker> {
-    Box::new(HubWaker { hub: hub(), id })
+pub(crate) fn waker(id: u64) -> WakeBy {
+    hub();
+    WakeBy::Id(wake, id)
+}
+
+/// The waker's call: wakes entry `id` (no allocation per worker: see `WakeBy`).
+fn wake(id: u64) {
+    HubWaker { hub: hub(), id }.wake();
 }
 
 impl Waker for HubWaker {
