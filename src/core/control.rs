@@ -10,8 +10,10 @@
 //!
 //! # Invariants
 //!
-//! - Every writer changes state under the mutex and then notifies the condvar; the worker
-//!   re-checks state under the mutex before every wait, so no wake-up is lost. `quit()` stores
+//! - Every writer changes state under the mutex and then notifies the condvar if the worker
+//!   waits on it (`waiting`, which the worker sets under the mutex before each wait and
+//!   clears after); the worker re-checks state under the mutex before every wait, so no
+//!   wake-up is lost, and a request to a worker that does not wait makes no system call. `quit()` stores
 //!   the flag while holding the mutex and notifies after, so a worker between its check of
 //!   the flag (under the mutex) and its wait cannot miss it (`loom_models` checks this).
 //! - The last request wins: a checkpoint looks only at the current `pause_requested`; a
@@ -77,6 +79,9 @@ struct Inner<S> {
     pause_requested: bool,
     inbox: VecDeque<S>,
     closed: bool,
+    /// The worker waits on the condvar (set and cleared by it, under the mutex): only then
+    /// does a request notify it, so a request to a running worker makes no system call.
+    waiting: bool,
 }
 
 /// Pause/resume/quit/send requests and the worker-side checkpoint.
@@ -98,6 +103,7 @@ impl<S> Control<S> {
                 pause_requested: false,
                 inbox: VecDeque::new(),
                 closed: false,
+                waiting: false,
             }),
             cv: Condvar::new(),
         }
@@ -109,8 +115,7 @@ impl<S> Control<S> {
         let mut g = lock(&self.inner);
         g.pause_requested = pause;
         self.pause_hint.store(pause, Ordering::Release);
-        drop(g);
-        self.cv.notify_all();
+        self.wake(g);
     }
 
     /// Flips the requested pause state; returns the new request.
@@ -119,8 +124,7 @@ impl<S> Control<S> {
         g.pause_requested = !g.pause_requested;
         let now = g.pause_requested;
         self.pause_hint.store(now, Ordering::Release);
-        drop(g);
-        self.cv.notify_all();
+        self.wake(g);
         now
     }
 
@@ -138,8 +142,7 @@ impl<S> Control<S> {
         // Under the lock: a worker between its check and its wait cannot miss the notify, and
         // `close` sees either no quit or this one.
         self.quit.store(true, Ordering::SeqCst);
-        drop(g);
-        self.cv.notify_all();
+        self.wake(g);
         true
     }
 
@@ -158,8 +161,7 @@ impl<S> Control<S> {
         }
         g.inbox.push_back(value);
         self.inbox_len.store(g.inbox.len(), Ordering::Release);
-        drop(g);
-        self.cv.notify_all();
+        self.wake(g);
         Ok(())
     }
 
@@ -167,7 +169,24 @@ impl<S> Control<S> {
         lock(&self.inner).closed
     }
 
+    /// Releases the lock after a request and wakes the worker if it waits (see `waiting`).
+    fn wake(&self, g: MutexGuard<'_, Inner<S>>) {
+        let waiting = g.waiting;
+        drop(g);
+        if waiting {
+            self.cv.notify_all();
+        }
+    }
+
     // ---- worker side ----
+
+    /// Waits on the condvar, marked as waiting (see `waiting`).
+    fn sleep<'a>(&'a self, mut g: MutexGuard<'a, Inner<S>>) -> MutexGuard<'a, Inner<S>> {
+        g.waiting = true;
+        let mut g = wait(&self.cv, g);
+        g.waiting = false;
+        g
+    }
 
     /// Honours quit and pause. Parks while a pause is requested. `on_park` is called with
     /// `Parked` before sleeping and `Unparked` after a resume (never after a quit).
@@ -196,7 +215,7 @@ impl<S> Control<S> {
         }
         on_park(Park::Parked);
         while g.pause_requested && !self.quit.load(Ordering::Acquire) {
-            g = wait(&self.cv, g);
+            g = self.sleep(g);
         }
         if self.quit.load(Ordering::Acquire) {
             return Err(Aborted);
@@ -225,7 +244,7 @@ impl<S> Control<S> {
                 self.inbox_len.store(g.inbox.len(), Ordering::Release);
                 return Ok(v);
             }
-            g = wait(&self.cv, g);
+            g = self.sleep(g);
         }
     }
 

@@ -30,7 +30,7 @@ use super::control::{Control, Park, SendError};
 use super::event::{Aborted, Event, Progress};
 use super::mailbox::{Batch, Drained, Mailbox, Policy, WakeBy};
 use super::ready::Ready;
-use super::sync::{AtomicBool, Condvar, Mutex, lock, wait};
+use super::sync::{AtomicBool, AtomicUsize, Condvar, Mutex, lock, wait};
 
 /// Runs `f` under every interleaving loom finds within `preemptions` (`LOOM_MAX_PREEMPTIONS`
 /// overrides it, to look deeper) and prints how many it ran (`--nocapture` shows it).
@@ -282,6 +282,87 @@ fn bounded_producer_woken_by_quit() {
             seen.is_empty(),
             "a value was delivered after quit returned: {seen:?}"
         );
+    });
+}
+
+/// A value that counts its drops (the quit models check that discarded values are freed).
+struct Counted(Arc<AtomicUsize>);
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+// Property: a quit under All, while the producer pushes (the quitting thread only tries the
+// mailbox's lock and leaves a busy one alone): once the worker has ended (`Control::close`,
+// the outcome, `take_graveyard`, as `task::run` does) and `quit()` has returned, every value
+// pushed has been dropped, undelivered, and a drain after it delivers no value. A quit that
+// came after the body returned changes nothing, and then every value is delivered. Bound: 3
+// preemptions, 2 threads (the producer; the quitting thread, which drains afterwards).
+#[test]
+fn quit_during_a_flood_discards_every_value() {
+    check("quit_during_a_flood_discards_every_value", 3, || {
+        let lp = Loop::new(1);
+        let lp2 = lp.clone();
+        let mb: Arc<Mailbox<Counted, (), ()>> = Arc::new(Mailbox::new(
+            Policy::All,
+            WakeBy::Boxed(Box::new(move || lp2.post())),
+        ));
+        let control = Arc::new(Control::<()>::new());
+        let pushed = Arc::new(AtomicUsize::new(0));
+        let dropped = Arc::new(AtomicUsize::new(0));
+        let producer = {
+            let (mb, control) = (mb.clone(), control.clone());
+            let (pushed, dropped, lp) = (pushed.clone(), dropped.clone(), lp.clone());
+            thread::spawn(move || {
+                mb.push(Event::Started);
+                let quit = control.quit_flag();
+                for _ in 0..2 {
+                    if quit.load(std::sync::atomic::Ordering::Acquire) {
+                        break;
+                    }
+                    let v = Counted(dropped.clone());
+                    mb.push_yield(v, None, quit).unwrap();
+                    pushed.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                }
+                let (quit, _) = control.close();
+                let outcome = if quit {
+                    Event::Aborted
+                } else {
+                    Event::Returned(())
+                };
+                mb.push_pair(outcome, Event::Finished);
+                drop(mb.take_graveyard(quit));
+                lp.producer_done();
+            })
+        };
+        let quitted = control.request_quit();
+        if quitted {
+            mb.quit();
+        }
+        producer.join().unwrap();
+        let (pushed, dropped_now) = (
+            pushed.load(std::sync::atomic::Ordering::SeqCst),
+            dropped.load(std::sync::atomic::Ordering::SeqCst),
+        );
+        let mut batch = Batch::new();
+        let mut values = 0;
+        let mut kinds = Vec::new();
+        while lp.next() {
+            mb.drain(&mut batch, control.quit_flag(), None, |e| {
+                values += matches!(e, Event::Yielded(_)) as usize;
+                kinds.push(e.kind());
+            });
+        }
+        if quitted {
+            assert_eq!(dropped_now, pushed, "a value outlived the worker's end");
+            assert_eq!(values, 0, "a value was delivered after quit: {kinds:?}");
+            assert_eq!(kinds, ["started", "aborted", "finished"]);
+        } else {
+            assert_eq!(values, pushed, "{kinds:?}");
+            assert_eq!(kinds.last(), Some(&"finished"));
+        }
     });
 }
 

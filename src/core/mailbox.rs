@@ -48,7 +48,12 @@
 //! Quit discards the yielded values not delivered yet, in the shared queue and in the
 //! receiver's batch, and the receiver checks the quit flag before delivering each value: once
 //! `quit()` has returned, no further value is delivered, also when it was called by a receiver
-//! in the middle of a batch. What was delivered is an in-order prefix, each value once. Other
+//! in the middle of a batch. The quitting thread discards the shared queue's values only if it
+//! gets the lock at once, except under Bounded, where it must take the lock to wake a producer
+//! waiting for space. A busy lock is usually a producer pushing a flood, and `std`'s mutex is
+//! not fair: waiting for it could take milliseconds (measured: up to 17 ms in W5 (a)). The
+//! values left behind are discarded by the receiver as it takes them (it has seen the flag) or
+//! by the worker as it ends (`take_graveyard`), whichever comes first. What was delivered is an in-order prefix, each value once. Other
 //! events are all kept. `others` (the number of non-value entries, never less) lets a queue
 //! or batch be split at its first non-value (`split_values`): the values in front of it are
 //! discarded whole, in O(1); large discards go to the
@@ -71,7 +76,7 @@ use std::time::{Duration, Instant};
 
 use super::event::{Aborted, Event, Progress};
 use super::pace::PROGRESS_INTERVAL;
-use super::sync::{AtomicBool, Condvar, Mutex, MutexGuard, lock, wait};
+use super::sync::{AtomicBool, Condvar, Mutex, MutexGuard, lock, try_lock, wait};
 
 /// How a worker's yielded values are delivered.
 ///
@@ -305,6 +310,9 @@ fn pace() -> Duration {
 pub(crate) struct Mailbox<Y, R, E> {
     inner: Mutex<Inner<Y, R, E>>,
     space: Condvar,
+    /// The policy is Bounded: a producer may wait in `push_yield` (read by `quit` without
+    /// the lock; written only before the worker starts).
+    bounded: AtomicBool,
     waker: WakeBy,
     /// Frees a large discard on the reaper thread (see `bury`; `reap.rs`).
     reap: fn(VecDeque<Slot<Y, R, E>>),
@@ -340,6 +348,7 @@ impl<Y, R, E> Mailbox<Y, R, E> {
                 closed: false,
             }),
             space: Condvar::new(),
+            bounded: AtomicBool::new(matches!(policy, Policy::Bounded(_))),
             waker,
             reap: super::reap::reap::<VecDeque<Slot<Y, R, E>>>,
         }
@@ -348,6 +357,8 @@ impl<Y, R, E> Mailbox<Y, R, E> {
     /// Changes the policy; only before the worker starts (the caller guarantees it).
     pub(crate) fn set_policy(&self, policy: Policy) {
         self.lock().policy = policy;
+        let bounded = matches!(policy, Policy::Bounded(_));
+        self.bounded.store(bounded, Ordering::Relaxed);
     }
 
     /// The delivery policy.
@@ -469,6 +480,7 @@ impl<Y, R, E> Mailbox<Y, R, E> {
             }
             (tick, _) => {
                 // `Inner::push` for a value, written out: this is the hot path.
+                grow_for_a_flood(&mut g.queue);
                 g.last_yield = Some(g.end());
                 g.queue.push_back(Some(Event::Yielded(value)));
                 if let Some(p) = tick {
@@ -526,8 +538,17 @@ impl<Y, R, E> Mailbox<Y, R, E> {
     /// Quit was requested: discards the yielded values still queued (dropped outside the
     /// lock, or by the worker thread when many) and wakes a producer blocked in `push_yield`
     /// so it sees the request.
+    ///
+    /// It waits for the lock only when a producer may be blocked (Bounded). Otherwise a
+    /// busy lock is left alone (see `# Quit`): the lock is not fair, and a producer pushing a
+    /// flood could keep the quitting thread waiting for milliseconds.
     pub(crate) fn quit(&self) {
-        let mut g = self.lock();
+        let g = if self.bounded.load(Ordering::Relaxed) {
+            Some(self.lock())
+        } else {
+            try_lock(&self.inner)
+        };
+        let Some(mut g) = g else { return };
         let values = g.split_quit();
         // In the same lock hold: a worker that ends meanwhile cannot close its graveyard
         // between the split and the burial (its flood would go to the reaper, freed later).
@@ -557,6 +578,10 @@ impl<Y, R, E> Mailbox<Y, R, E> {
         }
         g.base += g.queue.len() as u64;
         std::mem::swap(&mut g.queue, &mut batch.local);
+        // The batch's old buffer comes back empty but with its start wherever delivery left
+        // it; `clear` moves the start to the front, so the shared queue, which is only pushed
+        // to, never wraps around, and growing it never moves the wrapped part under the lock.
+        g.queue.clear();
         batch.others = std::mem::take(&mut g.others);
         true
     }
@@ -619,6 +644,8 @@ impl<Y, R, E> Mailbox<Y, R, E> {
         // Bounded: values delivered or discarded and not yet reported to the producer.
         let mut unreported = 0usize;
         let mut quitting = false;
+        // Values discarded by a quit, freed (`bury`) after the loop.
+        let mut discarded = Vec::new();
         let mut count: u32 = 0;
         let status = loop {
             let Some(slot) = batch.local.pop_front() else {
@@ -626,7 +653,7 @@ impl<Y, R, E> Mailbox<Y, R, E> {
                     break Drained::Empty;
                 }
                 if quitting {
-                    unreported += self.discard_values(batch);
+                    unreported += discard_values(batch, &mut discarded);
                 }
                 continue;
             };
@@ -648,7 +675,7 @@ impl<Y, R, E> Mailbox<Y, R, E> {
                 if discard {
                     if !quitting {
                         quitting = true;
-                        unreported += self.discard_values(batch);
+                        unreported += discard_values(batch, &mut discarded);
                     }
                     continue; // this value is dropped undelivered
                 }
@@ -671,16 +698,25 @@ impl<Y, R, E> Mailbox<Y, R, E> {
         if unreported > 0 && batch.release_every > 0 {
             self.release(unreported);
         }
+        for values in discarded {
+            self.bury(values);
+        }
         status
     }
+}
 
-    /// Quit was requested: discards the values in the receiver's batch. Returns how many
-    /// values went, for the Bounded count.
-    fn discard_values(&self, batch: &mut Batch<Y, R, E>) -> usize {
-        let (values, n) = split_values(&mut batch.local, batch.others);
-        self.bury(values);
-        n
+/// Quit was requested: takes the values out of the receiver's batch into `discarded`, to be
+/// freed once the drain has delivered what follows them (the outcome a quit waits for does not
+/// wait for the hand-over of a flood). Returns how many values went, for the Bounded count.
+fn discard_values<Y, R, E>(
+    batch: &mut Batch<Y, R, E>,
+    discarded: &mut Vec<VecDeque<Slot<Y, R, E>>>,
+) -> usize {
+    let (values, n) = split_values(&mut batch.local, batch.others);
+    if !values.is_empty() {
+        discarded.push(values);
     }
+    n
 }
 
 /// Takes the yielded values (and holes) out of `queue`, keeping the order of what stays.
@@ -775,6 +811,27 @@ const SMALL_DISCARD: usize = 1024;
 /// A discard this large after the worker ended is freed on the reaper thread (a push under a
 /// lock and a box, against freeing it here).
 const REAP_ELSEWHERE: usize = 4 * 1024;
+
+/// A full queue of at least [`REAP_ELSEWHERE`] entries grows to at least this many bytes at once
+/// (`grow_for_a_flood`).
+const FLOOD_BYTES: usize = 64 << 20;
+
+/// Grows a full queue that holds a flood (more than [`REAP_ELSEWHERE`] entries) straight to
+/// [`FLOOD_BYTES`], not by doubling. The producer grows the queue under the mailbox's lock,
+/// and during that time its body cannot see a quit (W5 (a) measured 7 to 27 ms in one run of
+/// ten). A doubling copies the whole queue whenever the allocator cannot grow the block in
+/// place; a block this large the allocator maps on its own (glibc does from 32 MiB on), and
+/// growing such a block moves pages instead of copying them. Only the pages written to
+/// become resident, so the jump costs address space, not memory.
+fn grow_for_a_flood<T>(queue: &mut VecDeque<T>) {
+    let len = queue.len();
+    if len == queue.capacity() && len >= REAP_ELSEWHERE {
+        let want = FLOOD_BYTES / std::mem::size_of::<T>().max(1);
+        if want > len {
+            queue.reserve_exact(want - len);
+        }
+    }
+}
 
 /// How many events are delivered between two looks at the clock.
 const CLOCK_STRIDE: u32 = 32;

@@ -46,6 +46,8 @@ pub(crate) trait Lock {
         Self: 'a;
     /// Locks, ignoring poisoning.
     fn lock_unpoisoned(&self) -> Self::Guard<'_>;
+    /// Locks if the lock is free, ignoring poisoning.
+    fn try_lock_unpoisoned(&self) -> Option<Self::Guard<'_>>;
 }
 
 impl<T> Lock for std::sync::Mutex<T> {
@@ -55,6 +57,13 @@ impl<T> Lock for std::sync::Mutex<T> {
         T: 'a;
     fn lock_unpoisoned(&self) -> Self::Guard<'_> {
         self.lock().unwrap_or_else(|p| p.into_inner())
+    }
+    fn try_lock_unpoisoned(&self) -> Option<Self::Guard<'_>> {
+        match self.try_lock() {
+            Ok(g) => Some(g),
+            Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => None,
+        }
     }
 }
 
@@ -67,6 +76,13 @@ impl<T> Lock for loom::sync::Mutex<T> {
     fn lock_unpoisoned(&self) -> Self::Guard<'_> {
         self.lock().unwrap_or_else(|p| p.into_inner())
     }
+    fn try_lock_unpoisoned(&self) -> Option<Self::Guard<'_>> {
+        match self.try_lock() {
+            Ok(g) => Some(g),
+            Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => None,
+        }
+    }
 }
 
 /// `lock(&arc)` of a shared mutex, as for the mutex itself.
@@ -78,6 +94,9 @@ impl<M: Lock + ?Sized> Lock for std::sync::Arc<M> {
     fn lock_unpoisoned(&self) -> Self::Guard<'_> {
         (**self).lock_unpoisoned()
     }
+    fn try_lock_unpoisoned(&self) -> Option<Self::Guard<'_>> {
+        (**self).try_lock_unpoisoned()
+    }
 }
 
 #[cfg(feature = "loom")]
@@ -88,6 +107,9 @@ impl<M: Lock + ?Sized> Lock for loom::sync::Arc<M> {
         Self: 'a;
     fn lock_unpoisoned(&self) -> Self::Guard<'_> {
         (**self).lock_unpoisoned()
+    }
+    fn try_lock_unpoisoned(&self) -> Option<Self::Guard<'_>> {
+        (**self).try_lock_unpoisoned()
     }
 }
 
@@ -133,6 +155,11 @@ pub(crate) fn service<T: Sync + 'static>(
 /// Locks `m`, ignoring poisoning (see `# Poisoning`).
 pub(crate) fn lock<M: Lock>(m: &M) -> M::Guard<'_> {
     m.lock_unpoisoned()
+}
+
+/// Locks `m` if it is free, ignoring poisoning.
+pub(crate) fn try_lock<M: Lock>(m: &M) -> Option<M::Guard<'_>> {
+    m.try_lock_unpoisoned()
 }
 
 /// Waits on `cv`, ignoring poisoning.
