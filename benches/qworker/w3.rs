@@ -10,7 +10,12 @@ use qworker::{BoxError, Pool};
 use crate::measure::{Report, Stopwatch, ThreadSampler, peak_rss_mb};
 
 pub fn run(variant: &str) -> i32 {
-    const N: u64 = 10_000;
+    // `100k`: ten times as many (a diagnostic for profiles; bench.py runs `10k`).
+    let n: u64 = if variant.starts_with("100k") {
+        100_000
+    } else {
+        10_000
+    };
     // `10k-grace100`: the pool's starvation grace raised from 1 ms to 100 ms (public API), to
     // show what the thread growth costs this burst.
     if variant.ends_with("-grace100") {
@@ -21,13 +26,13 @@ pub fn run(variant: &str) -> i32 {
     let sum = Rc::new(Cell::new(0u64));
     let done = Rc::new(Cell::new(None::<(f64, f64)>));
     let sw = Stopwatch::start();
-    for i in 0..N {
+    for i in 0..n {
         let w = qworker::function(move || -> Result<u64, BoxError> { Ok(i) });
         let (c, s, d) = (count.clone(), sum.clone(), done.clone());
         w.on_returned(move |v| {
             s.set(s.get() + v);
             c.set(c.get() + 1);
-            if c.get() == N {
+            if c.get() == n {
                 d.set(Some(sw.read()));
             }
         });
@@ -36,8 +41,8 @@ pub fn run(variant: &str) -> i32 {
     crate::spin_until(Duration::from_secs(120), || done.get().is_some());
     let (wall, cpu) = done.get().unwrap_or((f64::NAN, f64::NAN));
     Report::new("W3", variant)
-        .metric("workers_per_s", N as f64 / wall)
-        .metric("cpu_us_per_worker", cpu * 1e6 / N as f64)
+        .metric("workers_per_s", n as f64 / wall)
+        .metric("cpu_us_per_worker", cpu * 1e6 / n as f64)
         .metric("peak_rss_mb", peak_rss_mb())
         .metric("max_os_threads", sampler.max() as f64)
         .metric("pool_peak_threads", Pool::global().peak_threads() as f64)
