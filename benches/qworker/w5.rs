@@ -1,4 +1,4 @@
-//! W5: `quit()` at t = 0.5 s. Variant `a-yield`: a generator that yields with no work in
+//! W5: `quit()` at t = 0.5 s, from a timer in the running event loop. Variant `a-yield`: a generator that yields with no work in
 //! between. Variant `b-check`: a function worker in a 2 s loop of 1 ms busy steps that calls
 //! `cx.check()` every step. Reports ms from `quit()` to `aborted` and to `finished` handled.
 
@@ -71,12 +71,21 @@ pub fn run(variant: &str) -> i32 {
         quit = Box::new(move || w2.quit());
         _keep = Box::new(w);
     }
-    crate::spin_for(Duration::from_millis(500));
-    let t_quit = mono_ns();
-    let produced_at_quit = produced.load(Ordering::Relaxed);
-    let handled_at_quit = handled.get();
-    quit();
+    // The quit comes from a timer inside the running event loop, as the C++ baseline's
+    // `QTimer::singleShot` does: what follows it (the drain that delivers `aborted`) runs in
+    // the same loop, not after the harness has left one loop slice and entered the next.
+    let at_quit = Rc::new(Cell::new(None::<(u64, u64, u64)>));
+    {
+        let (at_quit, produced, handled) = (at_quit.clone(), produced.clone(), handled.clone());
+        qworker::spawn_local(async move {
+            qworker::sleep(Duration::from_millis(500)).await;
+            let t = mono_ns();
+            at_quit.set(Some((t, produced.load(Ordering::Relaxed), handled.get())));
+            quit();
+        });
+    }
     crate::spin_until(Duration::from_secs(10), || t_finished.get() != 0);
+    let (t_quit, produced_at_quit, handled_at_quit) = at_quit.get().expect("the quit timer ran");
     let ms = |t: u64| {
         if t == 0 {
             f64::NAN
