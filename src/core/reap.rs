@@ -10,8 +10,8 @@
 //! - The thread is started by the first producer whose backlog passes `REAP_ELSEWHERE`
 //!   ([`prepare`]), so a quit on the GUI thread does not start it there.
 //! - The reaper drops outside the lock, one item at a time, and sleeps while nothing is queued.
-//! - On Linux it runs in the idle scheduling class (`SCHED_IDLE`): waking it never takes the
-//!   waker's core. What it frees waits, at worst, until a core is free.
+//! - On Linux it runs at the lowest priority (nice 19): waking it does not take the waker's
+//!   core, and under full load it still gets a small share, so what it frees is freed.
 //! - Nothing is lost or kept: every queued item is dropped once, and the reaper holds nothing
 //!   else.
 
@@ -63,7 +63,7 @@ pub(crate) fn reap<T: Send + 'static>(item: T) {
 }
 
 fn run(r: &'static Reaper) {
-    idle_priority();
+    lowest_priority();
     loop {
         let mut q = lock(&r.queue);
         while q.is_empty() {
@@ -75,25 +75,22 @@ fn run(r: &'static Reaper) {
     }
 }
 
-/// Puts the calling thread (the reaper) in Linux's idle scheduling class: it runs only on a
-/// core no other thread wants, so the thread that woke it keeps its core. Without it the GUI
-/// thread that handed over a flood lost its core for a whole time slice (3 to 4 ms, W5 (a)):
-/// the woken reaper preempted it and spent that slice unmapping the flood.
+/// Gives the calling thread (the reaper) the lowest priority, nice 19: a woken reaper then
+/// leaves the thread that woke it on its core. At the default priority the GUI thread that
+/// handed over a flood lost its core for a whole time slice (3 to 4 ms, W5 (a)): the woken
+/// reaper preempted it and spent that slice unmapping the flood. Not `SCHED_IDLE`, which did
+/// as well in the benchmark but would never free anything while every core is busy; at nice 19
+/// the reaper still gets its small share.
 #[cfg(target_os = "linux")]
-fn idle_priority() {
-    #[repr(C)]
-    struct SchedParam {
-        sched_priority: i32,
-    }
+fn lowest_priority() {
     unsafe extern "C" {
-        fn sched_setscheduler(pid: i32, policy: i32, param: *const SchedParam) -> i32;
+        fn setpriority(which: i32, who: u32, prio: i32) -> i32;
     }
-    const SCHED_IDLE: i32 = 5;
-    let param = SchedParam { sched_priority: 0 };
-    // SAFETY: `param` is a valid `struct sched_param` for the call; pid 0 is this thread. A
-    // failure leaves the thread as it was.
-    let _ = unsafe { sched_setscheduler(0, SCHED_IDLE, &param) };
+    const PRIO_PROCESS: i32 = 0;
+    // SAFETY: a plain system call with no pointers. On Linux, PRIO_PROCESS with `who` 0 is the
+    // calling thread alone. A failure leaves the thread as it was.
+    let _ = unsafe { setpriority(PRIO_PROCESS, 0, 19) };
 }
 
 #[cfg(not(target_os = "linux"))]
-fn idle_priority() {}
+fn lowest_priority() {}
