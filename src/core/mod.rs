@@ -52,6 +52,6 @@ pub(crate) use sync::lock;
 pub(crate) use mailbox::WakeBy;
 pub use mailbox::{Drained, Waker};
 pub use pool::SpawnError;
-pub(crate) use task::task_woken_by;
 pub use task::{Body, Handle, Options, Parts, Receiver, STUCK_REPORT_AFTER, Task, task};
+pub(crate) use task::{Host, Shared, Unstarted, task_woken_by};
 pub use work::{function_body, iter_body, work_body};

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use super::context::{Context, Port};
 use super::control::{Control, Park, SendError};
 use super::deadline::{self, Expire};
-use super::event::{Aborted, Event, Progress, WorkerError, panic_message};
+use super::event::{Aborted, Event, Progress, WorkerError, WorkerKind, panic_message};
 use super::mailbox::{Batch, Drained, Mailbox, Policy, WakeBy, Waker};
 use super::pace::{self, Paced};
 use super::pool::{Member, Pool, SpawnError};
@@ -58,9 +58,34 @@ pub(crate) struct Shared<Y, S, R, E> {
     timeout: Mutex<Option<Duration>>,
     /// Set by the watchdog when it asked the worker to quit at its deadline.
     timed_out: AtomicBool,
-    /// The body and its progress total, from [`Task::start`] until a pool thread takes them
-    /// ([`Member::run`]): the pool's job is this worker itself, not a boxed closure.
+    /// The body and its progress total, from creation until a pool thread takes them
+    /// ([`Member::run`]): the pool's job is this worker itself, not a boxed closure, and an
+    /// unstarted task is no more than a reference to this.
     pending: Mutex<Option<Pending<Y, S, R, E>>>,
+    /// What the Qt layer keeps with each task (its driver's controls), here so that a worker
+    /// costs one allocation fewer.
+    host: Host,
+}
+
+/// What the host (the Qt layer) keeps with a task: its id there, its kind, a description for
+/// task lists, and the pool it will start on. Plain data; the engine does not read it.
+pub(crate) struct Host {
+    pub(crate) id: u64,
+    pub(crate) kind: WorkerKind,
+    pub(crate) description: Mutex<String>,
+    /// `None`: the global pool.
+    pub(crate) pool: Mutex<Option<Pool>>,
+}
+
+impl Host {
+    pub(crate) fn new(id: u64, kind: WorkerKind) -> Host {
+        Host {
+            id,
+            kind,
+            description: Mutex::new(String::new()),
+            pool: Mutex::new(None),
+        }
+    }
 }
 
 /// A started body waiting for its pool thread, and its progress total.
@@ -74,14 +99,19 @@ impl<Y, S, R, E> Shared<Y, S, R, E> {
         });
     }
 
-    fn quit(&self) {
+    pub(crate) fn quit(&self) {
         if self.control.request_quit() {
             self.mailbox.quit();
         }
     }
 
-    fn name(&self) -> String {
+    pub(crate) fn name(&self) -> String {
         lock(&self.name).clone()
+    }
+
+    /// What the host keeps with this task (see [`Host`]).
+    pub(crate) fn host(&self) -> &Host {
+        &self.host
     }
 }
 
@@ -189,18 +219,26 @@ where
     }
 }
 
-/// The body of a worker, not started yet. [`Task::start`] consumes it, so a task runs once.
+/// The body of a worker, not started yet. [`Task::start`] consumes it, so a task runs once;
+/// dropping it unstarted drops the body.
 pub struct Task<Y, S, R, E> {
     shared: Arc<Shared<Y, S, R, E>>,
-    body: Body<Y, S, R, E>,
-    total: Option<u64>,
+}
+
+impl<Y, S, R, E> Drop for Task<Y, S, R, E> {
+    fn drop(&mut self) {
+        if !self.shared.started.load(Ordering::Acquire) {
+            let body = lock(&self.shared.pending).take();
+            drop(body); // outside the lock: a body's captures may run any code as they drop
+        }
+    }
 }
 
 impl<Y, S, R, E> std::fmt::Debug for Task<Y, S, R, E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Task")
             .field("name", &self.shared.name())
-            .field("progress_total", &self.total)
+            .field("progress_total", &self.shared.pending_total())
             .finish_non_exhaustive()
     }
 }
@@ -333,16 +371,45 @@ where
     R: Send + 'static,
     E: Send + 'static,
 {
-    task_woken_by(body, options, WakeBy::Boxed(waker))
+    let (handle, receiver) = shared_and_receiver(
+        body,
+        options,
+        WakeBy::Boxed(waker),
+        Host::new(0, WorkerKind::Generator),
+    );
+    let task = Task {
+        shared: handle.shared.clone(),
+    };
+    (task, handle, receiver)
 }
 
-/// [`task`] with the waker given as a [`WakeBy`] (the Qt layer passes a function of the
-/// worker's id, so its waker needs no allocation).
+/// A task for the Qt layer: its waker a [`WakeBy`] (a function of the worker's id, so it needs
+/// no allocation), its [`Host`] data inside, and no [`Task`]: the handle starts it
+/// ([`Handle::start_once`]).
 pub(crate) fn task_woken_by<Y, S, R, E>(
     body: Body<Y, S, R, E>,
     options: Options,
     waker: WakeBy,
-) -> Parts<Y, S, R, E>
+    host: Host,
+) -> Ends<Y, S, R, E>
+where
+    Y: Send + 'static,
+    S: Send + 'static,
+    R: Send + 'static,
+    E: Send + 'static,
+{
+    shared_and_receiver(body, options, waker, host)
+}
+
+/// What [`task_woken_by`] returns: the control handle and the receiver.
+pub(crate) type Ends<Y, S, R, E> = (Handle<Y, S, R, E>, Receiver<Y, S, R, E>);
+
+fn shared_and_receiver<Y, S, R, E>(
+    body: Body<Y, S, R, E>,
+    options: Options,
+    waker: WakeBy,
+    host: Host,
+) -> Ends<Y, S, R, E>
 where
     Y: Send + 'static,
     S: Send + 'static,
@@ -357,21 +424,41 @@ where
         started: AtomicBool::new(false),
         timeout: Mutex::new(options.timeout),
         timed_out: AtomicBool::new(false),
-        pending: Mutex::new(None),
+        pending: Mutex::new(Some((body, options.progress_total))),
+        host,
     });
     let receiver = Receiver {
         shared: shared.clone(),
         batch: Batch::new(),
     };
-    (
-        Task {
-            shared: shared.clone(),
-            body,
-            total: options.progress_total,
-        },
-        Handle { shared },
-        receiver,
-    )
+    (Handle { shared }, receiver)
+}
+
+impl<Y, S, R, E> Shared<Y, S, R, E>
+where
+    Y: Send + 'static,
+    S: Send + 'static,
+    R: Send + 'static,
+    E: Send + 'static,
+{
+    /// Runs the pending body on `pool` (the caller saw to it that this happens once). On a
+    /// spawn failure the body is dropped now, not with the last handle.
+    fn submit(self: &Arc<Self>, pool: &Pool) -> Result<(), SpawnError> {
+        let member: Arc<dyn Member> = self.clone();
+        let started = pool.execute_member(member);
+        if started.is_err() {
+            let body = lock(&self.pending).take();
+            drop(body); // outside the lock
+        }
+        started
+    }
+}
+
+impl<Y, S, R, E> Shared<Y, S, R, E> {
+    /// The progress total of the pending body; `None` once it was taken.
+    fn pending_total(&self) -> Option<u64> {
+        lock(&self.pending).as_ref().and_then(|p| p.1)
+    }
 }
 
 impl<Y, S, R, E> Task<Y, S, R, E>
@@ -388,7 +475,9 @@ where
 
     /// Sets a progress total up front: each `yield_` then counts one unit (before start).
     pub fn set_progress_total(&mut self, total: Option<u64>) {
-        self.total = total;
+        if let Some(p) = lock(&self.shared.pending).as_mut() {
+            p.1 = total;
+        }
     }
 
     /// Sets the timeout (before start; see [`Options::timeout`]).
@@ -399,21 +488,8 @@ where
     /// Runs the body on `pool`. Events reach the receiver through the waker, never from
     /// inside this call, so connections made right after it miss nothing.
     pub fn start(self, pool: &Pool) -> Result<(), SpawnError> {
-        let Task {
-            shared,
-            body,
-            total,
-        } = self;
-        shared.started.store(true, Ordering::Release);
-        *lock(&shared.pending) = Some((body, total));
-        let member: Arc<dyn Member> = shared.clone();
-        let started = pool.execute_member(member);
-        if started.is_err() {
-            // Not run: the body goes now (outside the lock), not with the last handle.
-            let body = lock(&shared.pending).take();
-            drop(body);
-        }
-        started
+        self.shared.started.store(true, Ordering::Release);
+        self.shared.submit(pool)
     }
 }
 
@@ -545,5 +621,60 @@ impl<Y, S, R, E> Handle<Y, S, R, E> {
     /// Renames the worker (shown in logs and `await_workers` errors).
     pub fn set_name(&self, name: &str) {
         *lock(&self.shared.name) = name.to_string();
+    }
+
+    /// What the host keeps with this task (see [`Host`]).
+    pub(crate) fn host(&self) -> &Host {
+        &self.shared.host
+    }
+
+    /// The task's shared state (the Qt layer's task list holds it as its row's source).
+    pub(crate) fn shared(&self) -> &Arc<Shared<Y, S, R, E>> {
+        &self.shared
+    }
+
+    /// Changes the unstarted task: `f` gets its policy setter's mailbox, its timeout and its
+    /// progress total. `false` (and `f` is not called) once it was started.
+    pub(crate) fn configure(&self, f: impl FnOnce(Unstarted<'_, Y, S, R, E>)) -> bool {
+        if self.is_started() {
+            return false;
+        }
+        f(Unstarted(&self.shared));
+        true
+    }
+}
+
+/// The settings of a task that has not started (see [`Handle::configure`]).
+pub(crate) struct Unstarted<'a, Y, S, R, E>(&'a Shared<Y, S, R, E>);
+
+impl<Y, S, R, E> Unstarted<'_, Y, S, R, E> {
+    pub(crate) fn set_policy(&self, policy: Policy) {
+        self.0.mailbox.set_policy(policy);
+    }
+
+    pub(crate) fn set_timeout(&self, timeout: Option<Duration>) {
+        *lock(&self.0.timeout) = timeout;
+    }
+
+    pub(crate) fn set_progress_total(&self, total: Option<u64>) {
+        if let Some(p) = lock(&self.0.pending).as_mut() {
+            p.1 = total;
+        }
+    }
+}
+
+impl<Y, S, R, E> Handle<Y, S, R, E>
+where
+    Y: Send + 'static,
+    S: Send + 'static,
+    R: Send + 'static,
+    E: Send + 'static,
+{
+    /// Starts the task on `pool` unless it was started already (`Ok(false)` then).
+    pub(crate) fn start_once(&self, pool: &Pool) -> Result<bool, SpawnError> {
+        if self.shared.started.swap(true, Ordering::AcqRel) {
+            return Ok(false);
+        }
+        self.shared.submit(pool).map(|()| true)
     }
 }

@@ -47,7 +47,7 @@ use std::cell::{Cell, OnceCell, RefCell};
 use std::fmt::Display;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use cxx_qt::CxxQtThread;
@@ -61,7 +61,8 @@ use super::qobject::QWorker;
 use super::tasks::{self, Changed, Outcome, RowRef};
 use super::variant::{ConvertError, FromVariant, ToVariant, YieldVariant};
 use crate::core::{
-    Body, Drained, Handle, Options, Receiver, SpawnError, Task, lock, task_woken_by,
+    Body, Drained, Handle, Host, Options, Receiver, Shared, SpawnError, Unstarted, lock,
+    task_woken_by,
 };
 use crate::{Event, NoYield, Pool, Progress, SendError, WorkerError, WorkerKind, WorkerState};
 
@@ -134,16 +135,47 @@ pub(crate) trait Driver: Drain {
     fn owner_dropped(&self);
 }
 
-/// The thread-safe half of a worker, shared by its driver and its Rust value: the unstarted
-/// body, the control handle, the pool to run on, and what never changes (id, kind).
+/// The thread-safe half of a worker, shared by its driver and its Rust value: the control
+/// handle, with the unstarted body, the pool to run on, the description and what never
+/// changes (id, kind) kept in the task's shared state (`core::Host`), so this is one
+/// reference and no allocation of its own.
 pub(crate) struct Controls<Y, S, R, E> {
-    pub(crate) id: u64,
-    pub(crate) kind: WorkerKind,
-    task: Mutex<Option<Task<Y, S, R, E>>>,
     pub(crate) handle: Handle<Y, S, R, E>,
-    pool: Mutex<Pool>,
-    /// napari's progress `desc`: a line about the work, for task lists.
-    description: Mutex<String>,
+}
+
+impl<Y, S, R, E> Clone for Controls<Y, S, R, E> {
+    fn clone(&self) -> Self {
+        Controls {
+            handle: self.handle.clone(),
+        }
+    }
+}
+
+impl<Y, S, R, E> Controls<Y, S, R, E> {
+    pub(crate) fn id(&self) -> u64 {
+        self.handle.host().id
+    }
+
+    pub(crate) fn kind(&self) -> WorkerKind {
+        self.handle.host().kind
+    }
+
+    /// Changes the unstarted task; `false` once it was started.
+    pub(crate) fn configure(&self, f: impl FnOnce(Unstarted<'_, Y, S, R, E>)) -> bool {
+        self.handle.configure(f)
+    }
+
+    pub(crate) fn set_pool(&self, pool: &Pool) {
+        *lock(&self.handle.host().pool) = Some(pool.clone());
+    }
+
+    pub(crate) fn set_description(&self, text: &str) {
+        *lock(&self.handle.host().description) = text.to_string();
+    }
+
+    pub(crate) fn description(&self) -> String {
+        lock(&self.handle.host().description).clone()
+    }
 }
 
 impl<Y, S, R, E> Controls<Y, S, R, E>
@@ -154,36 +186,22 @@ where
     E: Send + 'static,
 {
     pub(crate) fn start(&self) -> Result<(), StartError> {
-        let task = lock(&self.task).take().ok_or(StartError::AlreadyStarted)?;
-        let pool = lock(&self.pool).clone();
-        task.start(&pool).map_err(StartError::Spawn)
-    }
-
-    /// Changes the unstarted task; `false` once it was started.
-    pub(crate) fn with_task(&self, f: impl FnOnce(&mut Task<Y, S, R, E>)) -> bool {
-        match lock(&self.task).as_mut() {
-            Some(t) => {
-                f(t);
-                true
-            }
-            None => false,
+        let pool = lock(&self.handle.host().pool).clone();
+        let pool = pool.as_ref().unwrap_or_else(|| Pool::global());
+        match self.handle.start_once(pool) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(StartError::AlreadyStarted),
+            Err(e) => Err(StartError::Spawn(e)),
         }
     }
 
-    pub(crate) fn set_pool(&self, pool: &Pool) {
-        *lock(&self.pool) = pool.clone();
-    }
-
-    pub(crate) fn set_description(&self, text: &str) {
-        *lock(&self.description) = text.to_string();
-    }
-
-    pub(crate) fn description(&self) -> String {
-        lock(&self.description).clone()
+    /// The task list's view of this worker: its shared state.
+    fn source(&self) -> Arc<dyn tasks::Source> {
+        self.handle.shared().clone()
     }
 }
 
-impl<Y, S, R, E> tasks::Source for Controls<Y, S, R, E>
+impl<Y, S, R, E> tasks::Source for Shared<Y, S, R, E>
 where
     Y: Send + 'static,
     S: Send + 'static,
@@ -191,15 +209,15 @@ where
     E: Send + 'static,
 {
     fn name(&self) -> String {
-        self.handle.name()
+        Shared::name(self)
     }
 
     fn description(&self) -> String {
-        Controls::description(self)
+        lock(&self.host().description).clone()
     }
 
     fn quit(&self) {
-        self.handle.quit();
+        Shared::quit(self);
     }
 }
 
@@ -305,7 +323,7 @@ impl<Y, R, E> Default for Extra<Y, R, E> {
 
 /// The typed driver.
 pub(crate) struct TypedDriver<Y, S, R, E> {
-    pub(crate) ctl: Arc<Controls<Y, S, R, E>>,
+    pub(crate) ctl: Controls<Y, S, R, E>,
     receiver: RefCell<Option<Receiver<Y, S, R, E>>>,
     pub(crate) callbacks: Callbacks<Y, R, E>,
     delivery: Cell<Delivery>,
@@ -343,15 +361,8 @@ where
     E: Display + Send + 'static,
 {
     let id = hub::next_id();
-    let (task, handle, receiver) = task_woken_by(body, options, hub::waker(id));
-    let ctl = Arc::new(Controls {
-        id,
-        kind,
-        task: Mutex::new(Some(task)),
-        handle,
-        pool: Mutex::new(Pool::global().clone()),
-        description: Mutex::new(String::new()),
-    });
+    let (handle, receiver) = task_woken_by(body, options, hub::waker(id), Host::new(id, kind));
+    let ctl = Controls { handle };
     Rc::new(TypedDriver {
         ctl,
         receiver: RefCell::new(Some(receiver)),
@@ -389,7 +400,7 @@ where
         if self.row.borrow().is_some() {
             return;
         }
-        let row = tasks::add(self.ctl.clone(), self.ctl.kind);
+        let row = tasks::add(self.ctl.source(), self.ctl.kind());
         *self.row.borrow_mut() = Some(row);
     }
 }
@@ -757,7 +768,7 @@ where
     E: Display + Send + 'static,
 {
     fn id(&self) -> u64 {
-        self.ctl.id
+        self.ctl.id()
     }
 
     fn attach_qobject(&self, obj: *mut QWorker, guard: CxxQtThread<QWorker>) {
@@ -772,7 +783,7 @@ where
 
     fn control(&self, c: Control) {
         let h = &self.ctl.handle;
-        if self.ctl.kind == WorkerKind::Function && c != Control::Quit {
+        if self.ctl.kind() == WorkerKind::Function && c != Control::Quit {
             let call = match c {
                 Control::Pause => "pause",
                 Control::Resume => "resume",
@@ -796,7 +807,7 @@ where
     }
 
     fn send_variant(&self, v: &QVariant) -> Result<(), String> {
-        if self.ctl.kind == WorkerKind::Function {
+        if self.ctl.kind() == WorkerKind::Function {
             return Err(
                 "a function worker does not receive values (only generator workers do)".into(),
             );
@@ -829,7 +840,7 @@ where
     }
 
     fn set_timeout(&self, timeout: Duration) -> bool {
-        self.ctl.with_task(|t| t.set_timeout(Some(timeout)))
+        self.ctl.configure(|t| t.set_timeout(Some(timeout)))
     }
 
     fn is_started(&self) -> bool {
@@ -849,7 +860,7 @@ where
     }
 
     fn kind(&self) -> WorkerKind {
-        self.ctl.kind
+        self.ctl.kind()
     }
 
     fn owner_dropped(&self) {

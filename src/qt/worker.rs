@@ -20,7 +20,6 @@ use std::marker::PhantomData;
 use std::ops::Deref;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::sync::Arc;
 use std::time::Duration;
 
 use cxx_qt::casting::Upcast;
@@ -43,7 +42,7 @@ use crate::{
 /// [`GeneratorWorker`] and [`FunctionWorker`] deref to it; take a `&WorkerBase<Y, S, R, E>`
 /// to write code for both kinds.
 pub struct WorkerBase<Y, S, R, E> {
-    ctl: Arc<Controls<Y, S, R, E>>,
+    ctl: Controls<Y, S, R, E>,
     home: Home<Y, S, R, E>,
     /// The `QWorker` was handed out with C++ ownership (QML's garbage collector keeps off).
     cpp_owned: Cell<bool>,
@@ -146,7 +145,7 @@ impl<Y, S, R, E> fmt::Debug for WorkerBase<Y, S, R, E> {
         };
         f.debug_struct("Worker")
             .field("name", &self.ctl.handle.name())
-            .field("kind", &self.ctl.kind)
+            .field("kind", &self.ctl.kind())
             .field("state", &state)
             .field("abort_requested", &self.ctl.handle.is_abort_requested())
             .finish()
@@ -183,13 +182,13 @@ where
     let typed = make_driver(body, kind, Options::default());
     let ctl = typed.ctl.clone();
     let home = if gui {
-        hub::register(ctl.id, &(typed.clone() as Rc<dyn Drain>), false); // this value owns it
+        hub::register(ctl.id(), &(typed.clone() as Rc<dyn Drain>), false); // this value owns it
         Home::Gui(typed, PhantomData)
     } else {
         // Created in a worker's thread: the driver moves to the GUI thread and runs there
         // on its own; this value controls it through the thread-safe half.
         let moving = ToGuiThread(typed);
-        let id = ctl.id;
+        let id = ctl.id();
         hub::hub().run_on_gui(move || {
             let moving = moving;
             hub::register_from_elsewhere(id, moving.0);
@@ -443,7 +442,7 @@ where
 
     /// [`WorkerKind::Function`] or [`WorkerKind::Generator`].
     pub fn kind(&self) -> WorkerKind {
-        self.ctl.kind
+        self.ctl.kind()
     }
 
     /// The `QWorker` QObject, to expose to QML or C++ (for example as a context property or
@@ -504,7 +503,7 @@ where
             Ok(()) | Err(StartError::AlreadyStarted) => {}
             Err(e) => return Err(e),
         }
-        let id = self.ctl.id;
+        let id = self.ctl.id();
         match std::mem::replace(&mut self.home, Home::Released) {
             Home::Gui(d, _) => {
                 let t: &TypedDriver<Y, S, R, E> = d.as_any().downcast_ref().expect("typed");
@@ -529,7 +528,7 @@ where
             Some(t) => t.callbacks.add(Callback::Event(Box::new(f))),
             None => {
                 // Runs before any delivery: posted to the hub before `start()` can wake it.
-                let id = self.ctl.id;
+                let id = self.ctl.id();
                 hub::hub().run_on_gui(move || {
                     if let Some(d) = hub::lookup(id)
                         && let Some(t) = d.as_any().downcast_ref::<TypedDriver<Y, S, R, E>>()
@@ -550,12 +549,12 @@ impl<Y, S, R, E> Drop for WorkerBase<Y, S, R, E> {
             Home::Elsewhere => {
                 // Created off the GUI thread: the driver is there; let it go there.
                 self.ctl.handle.quit();
-                let id = self.ctl.id;
+                let id = self.ctl.id();
                 hub::hub().run_on_gui(move || hub::unregister(id));
             }
             Home::Gui(d, _) => {
                 d.owner_dropped();
-                hub::unregister(self.ctl.id);
+                hub::unregister(self.ctl.id());
             }
         }
     }
@@ -661,7 +660,7 @@ macro_rules! common_callbacks {
         pub fn progress_total(self, total: u64) -> Self {
             self.base
                 .ctl
-                .with_task(|t| t.set_progress_total(Some(total)));
+                .configure(|t| t.set_progress_total(Some(total)));
             self
         }
 
@@ -693,7 +692,7 @@ macro_rules! common_callbacks {
                 );
                 return self;
             }
-            self.base.ctl.with_task(|t| t.set_timeout(Some(after)));
+            self.base.ctl.configure(|t| t.set_timeout(Some(after)));
             self
         }
 
@@ -716,7 +715,7 @@ where
 
     /// How yielded values are delivered (default [`Policy::All`]); before `start()`.
     pub fn policy(self, policy: Policy) -> Self {
-        self.base.ctl.with_task(|t| t.set_policy(policy));
+        self.base.ctl.configure(|t| t.set_policy(policy));
         self
     }
 
