@@ -814,7 +814,9 @@ const REAP_ELSEWHERE: usize = 4 * 1024;
 
 /// A full queue of at least [`REAP_ELSEWHERE`] entries grows to at least this many bytes at once
 /// (`grow_for_a_flood`).
-const FLOOD_BYTES: usize = 64 << 20;
+// 32 MiB: glibc's largest mmap threshold on 64-bit, so the block is always mapped on its own,
+// and no more address space (or commit charge, under strict overcommit) than that takes.
+const FLOOD_BYTES: usize = 32 << 20;
 
 /// Grows a full queue that holds a flood (more than [`REAP_ELSEWHERE`] entries) straight to
 /// [`FLOOD_BYTES`], not by doubling. The producer grows the queue under the mailbox's lock,
