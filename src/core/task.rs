@@ -371,7 +371,7 @@ where
     R: Send + 'static,
     E: Send + 'static,
 {
-    let (handle, receiver) = shared_and_receiver(
+    let (handle, receiver) = task_woken_by(
         body,
         options,
         WakeBy::Boxed(waker),
@@ -383,28 +383,13 @@ where
     (task, handle, receiver)
 }
 
+/// What [`task_woken_by`] returns: the control handle and the receiver.
+pub(crate) type Ends<Y, S, R, E> = (Handle<Y, S, R, E>, Receiver<Y, S, R, E>);
+
 /// A task for the Qt layer: its waker a [`WakeBy`] (a function of the worker's id, so it needs
 /// no allocation), its [`Host`] data inside, and no [`Task`]: the handle starts it
 /// ([`Handle::start_once`]).
 pub(crate) fn task_woken_by<Y, S, R, E>(
-    body: Body<Y, S, R, E>,
-    options: Options,
-    waker: WakeBy,
-    host: Host,
-) -> Ends<Y, S, R, E>
-where
-    Y: Send + 'static,
-    S: Send + 'static,
-    R: Send + 'static,
-    E: Send + 'static,
-{
-    shared_and_receiver(body, options, waker, host)
-}
-
-/// What [`task_woken_by`] returns: the control handle and the receiver.
-pub(crate) type Ends<Y, S, R, E> = (Handle<Y, S, R, E>, Receiver<Y, S, R, E>);
-
-fn shared_and_receiver<Y, S, R, E>(
     body: Body<Y, S, R, E>,
     options: Options,
     waker: WakeBy,
