@@ -455,19 +455,17 @@ where
 {
     /// Changes the delivery policy (before start).
     pub fn set_policy(&mut self, policy: Policy) {
-        self.shared.mailbox.set_policy(policy);
+        Unstarted(&self.shared).set_policy(policy);
     }
 
     /// Sets a progress total up front: each `yield_` then counts one unit (before start).
     pub fn set_progress_total(&mut self, total: Option<u64>) {
-        if let Some(p) = lock(&self.shared.pending).as_mut() {
-            p.1 = total;
-        }
+        Unstarted(&self.shared).set_progress_total(total);
     }
 
     /// Sets the timeout (before start; see [`Options::timeout`]).
     pub fn set_timeout(&mut self, timeout: Option<Duration>) {
-        *lock(&self.shared.timeout) = timeout;
+        Unstarted(&self.shared).set_timeout(timeout);
     }
 
     /// Runs the body on `pool`. Events reach the receiver through the waker, never from
