@@ -469,6 +469,8 @@ impl<Y, R, E> Mailbox<Y, R, E> {
         // is already scheduled.
         g.deferred = false;
         let wake = !std::mem::replace(&mut g.scheduled, true);
+        // Either branch below adds at most two entries (a value and its progress tick).
+        grow_for_a_flood(&mut g.queue, 2);
         match (tick, g.index(g.last_progress)) {
             // [.., P_old] -> [.., Y, P_new]: the yield takes the stale progress's slot.
             (Some(p), Some(idx)) if idx + 1 == g.queue.len() => {
@@ -480,7 +482,6 @@ impl<Y, R, E> Mailbox<Y, R, E> {
             }
             (tick, _) => {
                 // `Inner::push` for a value, written out: this is the hot path.
-                grow_for_a_flood(&mut g.queue);
                 g.last_yield = Some(g.end());
                 g.queue.push_back(Some(Event::Yielded(value)));
                 if let Some(p) = tick {
@@ -812,22 +813,22 @@ const SMALL_DISCARD: usize = 1024;
 /// lock and a box, against freeing it here).
 const REAP_ELSEWHERE: usize = 4 * 1024;
 
-/// A full queue of at least [`REAP_ELSEWHERE`] entries grows to at least this many bytes at once
-/// (`grow_for_a_flood`).
+/// A queue of at least [`REAP_ELSEWHERE`] entries that must grow grows to at least this many
+/// bytes at once (`grow_for_a_flood`).
 // 32 MiB: glibc's largest mmap threshold on 64-bit, so the block is always mapped on its own,
 // and no more address space (or commit charge, under strict overcommit) than that takes.
 const FLOOD_BYTES: usize = 32 << 20;
 
-/// Grows a full queue that holds a flood (more than [`REAP_ELSEWHERE`] entries) straight to
-/// [`FLOOD_BYTES`], not by doubling. The producer grows the queue under the mailbox's lock,
+/// Grows a queue that holds a flood (more than [`REAP_ELSEWHERE`] entries) and has no room
+/// for `adding` more straight to [`FLOOD_BYTES`], not by doubling. The producer grows the queue under the mailbox's lock,
 /// and during that time its body cannot see a quit (W5 (a) measured 7 to 27 ms in one run of
 /// ten). A doubling copies the whole queue whenever the allocator cannot grow the block in
 /// place; a block this large the allocator maps on its own (glibc does from 32 MiB on), and
 /// growing such a block moves pages instead of copying them. Only the pages written to
 /// become resident, so the jump costs address space, not memory.
-fn grow_for_a_flood<T>(queue: &mut VecDeque<T>) {
+fn grow_for_a_flood<T>(queue: &mut VecDeque<T>, adding: usize) {
     let len = queue.len();
-    if len == queue.capacity() && len >= REAP_ELSEWHERE {
+    if len + adding > queue.capacity() && len >= REAP_ELSEWHERE {
         let want = FLOOD_BYTES / std::mem::size_of::<T>().max(1);
         if want > len {
             queue.reserve_exact(want - len);

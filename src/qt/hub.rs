@@ -210,7 +210,7 @@ pub(crate) fn register(id: u64, entry: &Rc<dyn Drain>, strong: bool) {
 /// dropped the id; so the id is queued again (a drain with nothing to deliver is harmless).
 pub(crate) fn register_from_elsewhere(id: u64, entry: Rc<dyn Drain>) {
     register(id, &entry, true);
-    HubWaker { hub: hub(), id }.wake();
+    wake(id);
 }
 
 /// Forgets entry `id` (its owner let go).
