@@ -151,7 +151,7 @@ fn produce(mb: &Mailbox<u32, (), ()>, quit: &AtomicBool, values: &[u32]) {
     for &v in values {
         mb.push_yield(v, None, quit).unwrap();
     }
-    mb.push_pair(Event::Returned(()), Event::Finished);
+    mb.push_end(Event::Returned(()));
 }
 
 /// Mailbox wake under `policy`: one producer (Started, two values, Returned + Finished)
@@ -332,7 +332,7 @@ fn quit_during_a_flood_discards_every_value() {
                 } else {
                     Event::Returned(())
                 };
-                mb.push_pair(outcome, Event::Finished);
+                mb.push_end(outcome);
                 drop(mb.take_graveyard(quit));
                 lp.producer_done();
             })
@@ -446,7 +446,7 @@ fn mailbox_paced(name: &str, finish: bool) {
                     }
                 }
                 if finish {
-                    mb.push_pair(Event::Returned(()), Event::Finished);
+                    mb.push_end(Event::Returned(()));
                 }
                 pacer.producer_done();
                 lp.producer_done();

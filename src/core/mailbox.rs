@@ -7,6 +7,17 @@
 //! receiver owns a second, private queue (its [`Batch`]) and swaps the shared queue into it
 //! when its own is empty, so it takes the lock once per batch, not once per event.
 //!
+//! # Fixed places
+//!
+//! `Started` is always a worker's first event, and its outcome followed by `Finished` always
+//! its last, so neither needs the queue: `Inner` notes `started` (a flag, set only while
+//! nothing is queued) and keeps the outcome (`end`); the batch takes both with the queue and
+//! delivers `started` before the queued events and the outcome and `Finished` after them.
+//! Nothing is pushed after the outcome, so everything queued when the batch takes it came
+//! before it. A function worker that reports nothing else allocates no queue at all. The
+//! queue's counts and positions (`others`, `base`, `last_yield`) are about the queue alone,
+//! and a quit's discard never touches the fixed places (they hold no values).
+//!
 //! # Wake-up protocol
 //!
 //! `scheduled` says "a drain is requested or running". A producer that pushes while
@@ -136,9 +147,6 @@ impl<F: Fn() + Send + Sync + 'static> Waker for F {
     }
 }
 
-/// The shared queue's first capacity (see `Mailbox::new`).
-const INITIAL_CAPACITY: usize = 4;
-
 /// How a mailbox calls its receiver's waker: a boxed [`Waker`], or a plain function of an
 /// id, which costs no allocation per worker (the Qt layer's hub waker).
 pub(crate) enum WakeBy {
@@ -157,9 +165,28 @@ impl WakeBy {
 
 pub(crate) type Slot<Y, R, E> = Option<Event<Y, R, E>>;
 
+/// A worker's last events while they are kept out of the queue (see `# Fixed places`).
+enum End<Y, R, E> {
+    None,
+    /// The outcome, then `Finished`.
+    Outcome(Event<Y, R, E>),
+    /// The outcome was delivered: `Finished` is next.
+    Finished,
+}
+
+impl<Y, R, E> End<Y, R, E> {
+    fn is_none(&self) -> bool {
+        matches!(self, End::None)
+    }
+}
+
 struct Inner<Y, R, E> {
     policy: Policy,
+    /// `Started` was pushed while nothing was queued, and not taken yet (`# Fixed places`).
+    started: bool,
     queue: VecDeque<Slot<Y, R, E>>,
+    /// The outcome, when it came while nothing was queued (`# Fixed places`).
+    end: End<Y, R, E>,
     /// Absolute position of `queue[0]`.
     base: u64,
     /// Absolute position of the newest yielded value still in `queue` (Latest only).
@@ -243,12 +270,27 @@ impl<Y, R, E> Inner<Y, R, E> {
         values
     }
 
-    /// Pushes at the back; returns whether the caller must wake the receiver.
+    /// Pushes at the back (`Started` into its fixed place while nothing is queued); returns
+    /// whether the caller must wake the receiver.
     fn push(&mut self, ev: Event<Y, R, E>) -> bool {
-        if !matches!(ev, Event::Yielded(_)) {
-            self.others += 1;
+        debug_assert!(self.end.is_none(), "an event after the outcome");
+        if matches!(ev, Event::Started) && self.queue.is_empty() && !self.started {
+            self.started = true;
+        } else {
+            if !matches!(ev, Event::Yielded(_)) {
+                self.others += 1;
+            }
+            self.queue.push_back(Some(ev));
         }
-        self.queue.push_back(Some(ev));
+        self.deferred = false;
+        !std::mem::replace(&mut self.scheduled, true)
+    }
+
+    /// Puts the outcome (and so `Finished`) in its fixed place; returns whether the caller
+    /// must wake the receiver.
+    fn push_end(&mut self, outcome: Event<Y, R, E>) -> bool {
+        debug_assert!(self.end.is_none(), "a second outcome");
+        self.end = End::Outcome(outcome);
         self.deferred = false;
         !std::mem::replace(&mut self.scheduled, true)
     }
@@ -328,11 +370,10 @@ impl<Y, R, E> Mailbox<Y, R, E> {
         Mailbox {
             inner: Mutex::new(Inner {
                 policy,
-                // Room for a short worker's events (`started`, an outcome, `finished`),
-                // allocated here, on the thread that will also free it (the receiver's):
-                // a buffer first allocated by the worker's push came from the pool thread's
-                // heap and was freed across threads.
-                queue: VecDeque::with_capacity(INITIAL_CAPACITY),
+                started: false,
+                // No buffer until something besides `started` and the outcome is queued.
+                queue: VecDeque::new(),
+                end: End::None,
                 base: 0,
                 last_yield: None,
                 last_progress: None,
@@ -392,14 +433,13 @@ impl<Y, R, E> Mailbox<Y, R, E> {
         self.wake_if(wake);
     }
 
-    /// Pushes two events under one lock (an outcome and `Finished`).
-    pub(crate) fn push_pair(&self, a: Event<Y, R, E>, b: Event<Y, R, E>) {
+    /// Pushes the worker's outcome and `Finished` under one lock: its last events.
+    pub(crate) fn push_end(&self, outcome: Event<Y, R, E>) {
         let mut g = self.lock();
         if g.closed {
             return;
         }
-        let wake = g.push(a);
-        g.push(b);
+        let wake = g.push_end(outcome);
         drop(g);
         self.wake_if(wake);
     }
@@ -565,7 +605,7 @@ impl<Y, R, E> Mailbox<Y, R, E> {
     /// Receiver side: moves everything queued into the batch (which must be empty) and tells
     /// it the policy's release size. `false`, and `scheduled` cleared, when nothing was queued.
     fn take_all(&self, batch: &mut Batch<Y, R, E>) -> bool {
-        debug_assert!(batch.local.is_empty());
+        debug_assert!(batch.local.is_empty() && !batch.started && batch.end.is_none());
         let mut g = self.lock();
         batch.release_every = match g.policy {
             Policy::Bounded(n) => (n / 4).max(1),
@@ -573,10 +613,12 @@ impl<Y, R, E> Mailbox<Y, R, E> {
         };
         // What is taken is delivered now: a paced wake still on its way finds nothing to do.
         g.deferred = false;
-        if g.queue.is_empty() {
+        if g.queue.is_empty() && !g.started && g.end.is_none() {
             g.scheduled = false;
             return false;
         }
+        let started = std::mem::take(&mut g.started);
+        batch.end = std::mem::replace(&mut g.end, End::None);
         g.base += g.queue.len() as u64;
         std::mem::swap(&mut g.queue, &mut batch.local);
         // The batch's old buffer comes back empty but with its start wherever delivery left
@@ -584,6 +626,17 @@ impl<Y, R, E> Mailbox<Y, R, E> {
         // to, never wraps around, and growing it never moves the wrapped part under the lock.
         g.queue.clear();
         batch.others = std::mem::take(&mut g.others);
+        drop(g);
+        // `started` goes in front of what was queued behind it (a buffer is there to take
+        // it), or waits in its place when nothing was: the drain then finds it first.
+        if started {
+            if batch.local.is_empty() {
+                batch.started = true;
+            } else {
+                batch.local.push_front(Some(Event::Started));
+                batch.others += 1;
+            }
+        }
         true
     }
 
@@ -612,6 +665,8 @@ impl<Y, R, E> Mailbox<Y, R, E> {
     pub(crate) fn close(&self) {
         let mut g = self.lock();
         g.closed = true;
+        g.started = false;
+        let end = std::mem::replace(&mut g.end, End::None);
         let dropped = std::mem::take(&mut g.queue);
         let dropped = g.graveyard_or_back(dropped);
         let waiting = std::mem::take(&mut g.producer_waiting);
@@ -619,12 +674,15 @@ impl<Y, R, E> Mailbox<Y, R, E> {
         if waiting {
             self.space.notify_all();
         }
+        drop(end);
         self.bury(dropped);
     }
 
     /// Receiver side, as the receiver goes: its undelivered batch is freed like any discard
     /// (`bury`), not on the receiving thread when it is a flood.
     pub(crate) fn discard_batch(&self, batch: &mut Batch<Y, R, E>) {
+        batch.started = false;
+        batch.end = End::None;
         self.bury(std::mem::take(&mut batch.local));
     }
 
@@ -649,21 +707,31 @@ impl<Y, R, E> Mailbox<Y, R, E> {
         let mut discarded = Vec::new();
         let mut count: u32 = 0;
         let status = loop {
-            let Some(slot) = batch.local.pop_front() else {
-                if !self.take_all(batch) {
-                    break Drained::Empty;
-                }
-                if quitting {
-                    unreported += discard_values(batch, &mut discarded);
-                }
-                continue;
+            // The queued events first (the hot path), then the fixed places.
+            let (slot, queued) = match batch.local.pop_front() {
+                Some(slot) => (slot, true),
+                None => match batch.take_fixed() {
+                    Some(ev) => (Some(ev), false),
+                    None => {
+                        if !self.take_all(batch) {
+                            break Drained::Empty;
+                        }
+                        if quitting {
+                            unreported += discard_values(batch, &mut discarded);
+                        }
+                        continue;
+                    }
+                },
             };
             let Some(ev) = slot else { continue };
             if !matches!(ev, Event::Yielded(_)) {
                 // What is left of the batch has one non-value fewer: once the batch's
                 // `started` (or any other event) is delivered, a quit discards the values
-                // behind it whole (`split_values`), not one by one.
-                batch.others = batch.others.saturating_sub(1);
+                // behind it whole (`split_values`), not one by one. (Events in their fixed
+                // places were never counted.)
+                if queued {
+                    batch.others = batch.others.saturating_sub(1);
+                }
             } else {
                 let discard = quitting || quit.load(Ordering::Acquire);
                 // A holding batch leaves delivered values to its consumer to report.
@@ -771,7 +839,11 @@ pub enum Drained {
 /// The receiver's private half: the batch it took from the shared queue and is delivering.
 /// Lives on the receiving thread.
 pub(crate) struct Batch<Y, R, E> {
+    /// `Started`, when it was taken with nothing queued behind it (`# Fixed places`).
+    started: bool,
     local: VecDeque<Slot<Y, R, E>>,
+    /// The outcome and `Finished`, delivered after `local`.
+    end: End<Y, R, E>,
     /// At least the number of non-value entries in `local`.
     others: usize,
     /// Bounded: report deliveries to the producer every this many values; 0 otherwise.
@@ -786,7 +858,9 @@ pub(crate) struct Batch<Y, R, E> {
 impl<Y, R, E> Batch<Y, R, E> {
     pub(crate) fn new() -> Self {
         Batch {
+            started: false,
             local: VecDeque::new(),
+            end: End::None,
             others: 0,
             release_every: 0,
             hold: false,
@@ -803,6 +877,22 @@ impl<Y, R, E> Batch<Y, R, E> {
     /// `true` once `Finished` was delivered.
     pub(crate) fn is_finished(&self) -> bool {
         self.finished
+    }
+
+    /// With `local` empty: the next event from the fixed places (`started` when nothing was
+    /// queued with it, then the outcome, then `Finished`), if any.
+    fn take_fixed(&mut self) -> Option<Event<Y, R, E>> {
+        if std::mem::take(&mut self.started) {
+            return Some(Event::Started);
+        }
+        match std::mem::replace(&mut self.end, End::None) {
+            End::None => None,
+            End::Outcome(ev) => {
+                self.end = End::Finished;
+                Some(ev)
+            }
+            End::Finished => Some(Event::Finished),
+        }
     }
 }
 
@@ -895,5 +985,103 @@ mod split_tests {
         let (values, n) = split_values(&mut all, 0);
         assert!(all.is_empty());
         assert_eq!((values.len(), n), (10, 10));
+    }
+}
+
+#[cfg(all(test, not(feature = "loom")))]
+mod fixed_place_tests {
+    use super::*;
+    use std::sync::Arc;
+
+    fn mailbox<R: Send + 'static>() -> Mailbox<u32, R, ()> {
+        Mailbox::new(Policy::All, WakeBy::Id(|_| {}, 0))
+    }
+
+    /// Drains everything; `during` runs at each delivered event (it may push more).
+    fn drain_all<R: Send + 'static>(
+        mb: &Mailbox<u32, R, ()>,
+        batch: &mut Batch<u32, R, ()>,
+        mut during: impl FnMut(&Event<u32, R, ()>),
+    ) -> (Vec<&'static str>, Drained) {
+        let quit = AtomicBool::new(false);
+        let mut kinds = Vec::new();
+        let status = mb.drain(batch, &quit, None, |ev| {
+            during(&ev);
+            kinds.push(ev.kind());
+        });
+        (kinds, status)
+    }
+
+    #[test]
+    fn a_worker_that_only_starts_and_returns_allocates_no_queue() {
+        let mb = mailbox::<u32>();
+        mb.push(Event::Started);
+        mb.push_end(Event::Returned(7));
+        assert_eq!(mb.lock().queue.capacity(), 0, "no buffer was allocated");
+        let mut batch = Batch::new();
+        let (kinds, status) = drain_all(&mb, &mut batch, |_| {});
+        assert_eq!(kinds, ["started", "returned", "finished"]);
+        assert_eq!(status, Drained::Finished);
+    }
+
+    #[test]
+    fn events_in_between_keep_their_place() {
+        let mb = mailbox::<u32>();
+        mb.push(Event::Started);
+        mb.push(Event::Warned("w".into()));
+        mb.push_end(Event::Returned(7));
+        let (kinds, _) = drain_all(&mb, &mut Batch::new(), |_| {});
+        assert_eq!(kinds, ["started", "warned", "returned", "finished"]);
+    }
+
+    #[test]
+    fn an_outcome_that_comes_while_the_batch_holds_events_follows_them() {
+        let mb = mailbox::<u32>();
+        mb.push(Event::Started);
+        mb.push(Event::Warned("a".into()));
+        mb.push(Event::Warned("b".into()));
+        let mut batch = Batch::new();
+        let mut pushed = false;
+        // The batch took everything; the outcome arrives while it still holds `b`.
+        let (kinds, status) = drain_all(&mb, &mut batch, |ev| {
+            if matches!(ev, Event::Warned(w) if w == "a") && !pushed {
+                pushed = true;
+                mb.push_end(Event::Returned(1));
+                assert!(!mb.lock().end.is_none(), "kept out of the queue");
+            }
+        });
+        assert_eq!(
+            kinds,
+            ["started", "warned", "warned", "returned", "finished"]
+        );
+        assert_eq!(status, Drained::Finished);
+    }
+
+    #[test]
+    fn a_started_delivered_alone_then_the_outcome_later() {
+        let mb = mailbox::<u32>();
+        let mut batch = Batch::new();
+        mb.push(Event::Started);
+        let (kinds, status) = drain_all(&mb, &mut batch, |_| {});
+        assert_eq!((kinds, status), (vec!["started"], Drained::Empty));
+        mb.push_end(Event::Returned(2));
+        let (kinds, status) = drain_all(&mb, &mut batch, |_| {});
+        assert_eq!(
+            (kinds, status),
+            (vec!["returned", "finished"], Drained::Finished)
+        );
+    }
+
+    #[test]
+    fn close_drops_a_kept_outcome() {
+        let value = Arc::new(());
+        let mb = mailbox::<Arc<()>>();
+        mb.push(Event::Started);
+        mb.push_end(Event::Returned(value.clone()));
+        assert_eq!(Arc::strong_count(&value), 2);
+        mb.close();
+        assert_eq!(Arc::strong_count(&value), 1, "the outcome was dropped");
+        let (kinds, status) = drain_all(&mb, &mut Batch::new(), |_| {});
+        assert_eq!((kinds, status), (Vec::<&str>::new(), Drained::Empty));
     }
 }

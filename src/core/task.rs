@@ -314,9 +314,12 @@ impl<Y, S, R, E> Receiver<Y, S, R, E> {
 
 impl<Y, S, R, E> Drop for Receiver<Y, S, R, E> {
     fn drop(&mut self) {
-        if !self.batch.is_finished() {
-            self.shared.quit();
+        // After `Finished` nothing is queued or will be: the worker pushes nothing after
+        // it, and the batch let go of what it held.
+        if self.batch.is_finished() {
+            return;
         }
+        self.shared.quit();
         self.shared.mailbox.close();
         self.shared.mailbox.discard_batch(&mut self.batch);
     }
@@ -520,7 +523,7 @@ where
         Some(Ok(Ok(r))) => Event::Returned(r),
         Some(Ok(Err(e))) => Event::Errored(WorkerError::Failed(e)),
     };
-    shared.mailbox.push_pair(outcome, Event::Finished);
+    shared.mailbox.push_end(outcome);
     // Values discarded by a quit are freed here, on this pool thread, not on the GUI thread.
     drop(shared.mailbox.take_graveyard(quit));
 }

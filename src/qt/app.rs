@@ -2,6 +2,7 @@
 //! quits (bounded, configurable), and helpers around Qt's message log.
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use super::glue::{self, Level, log};
@@ -71,7 +72,15 @@ fn on_about_to_quit() {
 /// Called when the first worker is created; call it yourself to cover workers you start on
 /// a pool of your own through the core API.
 pub fn install_quit_hook() {
-    on_application_quit(on_about_to_quit);
+    // Called for every worker made on the GUI thread: once the hook is listed, only the
+    // connection (per application object) is checked.
+    static LISTED: AtomicBool = AtomicBool::new(false);
+    if LISTED.load(Ordering::Acquire) {
+        glue::connect_about_to_quit(run_quit_hooks);
+    } else {
+        on_application_quit(on_about_to_quit);
+        LISTED.store(true, Ordering::Release);
+    }
 }
 
 /// `true` on the thread of the `QCoreApplication` (the GUI thread).

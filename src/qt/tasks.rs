@@ -20,8 +20,10 @@
 //! - A row ends once: at `finished`, or when delivery stops without it (the worker's object
 //!   was destroyed, its owner let go). An ended row is dropped at the next flush unless it
 //!   is among the `keep_recent` newest ended rows, or before it when more than
-//!   [`PRUNE_SLACK`] ended rows wait (workers that end faster than the flushes come must
-//!   not pile up). An ended row keeps its worker's name and description, not the worker.
+//!   [`PRUNE_SLACK`] ended rows, or half the rows, wait (workers that end faster than the
+//!   flushes come must not pile up; a prune walks every row, so it waits for enough ended
+//!   rows to pay for the walk). An ended row keeps its worker's name and description, not
+//!   the worker.
 //! - Views are told nothing while they are being synced: a sync never re-enters the list.
 
 use std::cell::{Cell, RefCell};
@@ -37,7 +39,7 @@ use crate::{Progress, WorkerKind, WorkerState};
 pub const FLUSH_INTERVAL: Duration = Duration::from_millis(50);
 
 /// How many ended rows beyond `keep_recent` may wait for the next flush before they are
-/// dropped at once.
+/// dropped at once (or half the rows, when that is more).
 const PRUNE_SLACK: usize = 1024;
 
 /// How often `elapsed` moves in the views while a task runs.
@@ -287,7 +289,8 @@ pub(crate) fn end(row: &RowRef, outcome: Outcome) {
     });
     let _ = LIST.try_with(|l| {
         l.ended.set(l.ended.get() + 1);
-        if l.ended.get() > l.keep_recent.get() + PRUNE_SLACK {
+        let slack = PRUNE_SLACK.max(l.rows.try_borrow().map_or(0, |r| r.len() / 2));
+        if l.ended.get() > l.keep_recent.get() + slack {
             prune(l);
         }
     });
@@ -368,7 +371,12 @@ fn flush() {
             Changed::NONE
         };
         (
-            rows.clone(),
+            // The views' copy (a sync may change the list); none without views.
+            if views.is_empty() {
+                Vec::new()
+            } else {
+                rows.clone()
+            },
             views,
             l.changed.replace(Changed::NONE) | elapsed,
             any_live,

@@ -171,11 +171,12 @@ where
     R: ToVariant + Send + 'static,
     E: Display + Send + 'static,
 {
+    // On the GUI thread there is an application; elsewhere check (one call fewer per worker).
+    let gui = glue::on_gui_thread();
     assert!(
-        glue::has_application(),
+        gui || glue::has_application(),
         "qworker: create a QGuiApplication (or QCoreApplication) before creating workers"
     );
-    let gui = glue::on_gui_thread();
     if gui {
         app::install_quit_hook();
     }
