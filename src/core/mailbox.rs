@@ -185,7 +185,7 @@ struct Inner<Y, R, E> {
     /// `Started` was pushed while nothing was queued, and not taken yet (`# Fixed places`).
     started: bool,
     queue: VecDeque<Slot<Y, R, E>>,
-    /// The outcome, when it came while nothing was queued (`# Fixed places`).
+    /// The outcome, once pushed (`# Fixed places`).
     end: End<Y, R, E>,
     /// Absolute position of `queue[0]`.
     base: u64,
