@@ -41,6 +41,11 @@ fn main() {
         }
     });
     common::run(&[
+        // First: no `WorkerPool` exists yet, so rows are made on demand.
+        (
+            "rows_made_on_demand_show_what_was_delivered_before",
+            rows_made_on_demand_show_what_was_delivered_before,
+        ),
         (
             "rows_appear_at_start_and_go_after_finished",
             rows_appear_at_start_and_go_after_finished,
@@ -135,6 +140,61 @@ fn wait_empty(pool: &WorkerPool) {
     wait("an empty task list", || {
         pool.shown_rows() == 0 && pool.live_count() == 0
     });
+}
+
+/// With no `WorkerPool` and no ended rows kept, nothing reads rows, so a started worker's row
+/// is made only when something asks (`live_tasks`, a pool made later, ended rows to keep). It
+/// shows what was delivered before, in start order, and a worker that ended before anyone
+/// asked is not listed.
+fn rows_made_on_demand_show_what_was_delivered_before() {
+    assert_eq!(qworker::recent_tasks_kept(), 0);
+    let (tx, rx) = release_channel();
+    let a = waiting_worker("od-a", &rx).described("first");
+    a.start().unwrap();
+    let b = qworker::function(|| Ok::<_, BoxError>(7u32)).named("od-b");
+    b.start().unwrap();
+    let c = waiting_worker("od-c", &rx);
+    c.start().unwrap();
+    wait("a and c waiting, b finished", || {
+        a.progress() == Progress::new(1, 3)
+            && c.progress() == Progress::new(1, 3)
+            && b.is_finished()
+    });
+    // Asked for the first time now: the rows come from what the drivers kept.
+    let now = qworker::live_tasks();
+    let seen: Vec<_> = now.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(
+        seen,
+        ["od-a", "od-c"],
+        "b ended before anyone asked: {now:?}"
+    );
+    let t = &now[0];
+    assert_eq!(t.state, WorkerState::Running);
+    assert_eq!(t.progress, Progress::new(1, 3));
+    assert_eq!(t.status, "waiting for release");
+    assert_eq!(t.description, "first");
+    assert_eq!(t.kind, WorkerKind::Generator);
+    assert!(t.elapsed > Duration::ZERO, "elapsed counts from `started`");
+    assert_eq!(t.outcome, None);
+    // Kept ended rows are read: a worker that ends after that keeps its row and outcome.
+    qworker::set_recent_tasks_kept(1);
+    c.quit();
+    wait("c finished", || c.is_finished());
+    let now = qworker::live_tasks();
+    let c_row = now
+        .iter()
+        .find(|t| t.name == "od-c")
+        .expect("c's ended row is kept");
+    assert_eq!(c_row.outcome, Some(Outcome::Aborted));
+    assert_eq!(c_row.state, WorkerState::Finished);
+    qworker::set_recent_tasks_kept(0);
+    // A pool made now shows the live one.
+    let pool = WorkerPool::create();
+    wait_rows(&pool, "a's row in the model", |n| n == ["od-a"]);
+    assert_eq!(pool.live_count(), 1);
+    drop(tx);
+    wait("a finished", || a.is_finished());
+    wait_empty(&pool);
 }
 
 fn release_channel() -> (Sender<()>, Receiver<()>) {

@@ -46,7 +46,7 @@ use std::any::Any;
 use std::cell::{Cell, OnceCell, RefCell};
 use std::fmt::Display;
 use std::pin::Pin;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -333,6 +333,14 @@ pub(crate) struct TypedDriver<Y, S, R, E> {
     progress: Cell<Progress>,
     abort_noticed: Cell<bool>,
     row: RefCell<Option<RowRef>>,
+    /// The task list's entry for this worker is made on demand (`tasks.rs`, `# Rows made on
+    /// demand`): what a row would show lives here until the row is made.
+    on_demand: Cell<OnDemandRow>,
+    /// When `started` was delivered, and the outcome delivered: for a row made later.
+    started_at: Cell<Option<Instant>>,
+    outcome: Cell<Option<Outcome>>,
+    /// This driver, for the task list's entry made on demand.
+    me: Weak<TypedDriver<Y, S, R, E>>,
     /// What few drivers need, boxed on first use (see [`Extra`]).
     extra: RefCell<Option<Box<Extra<Y, R, E>>>>,
 }
@@ -363,7 +371,7 @@ where
     let id = hub::next_id();
     let (handle, receiver) = task_woken_by(body, options, hub::waker(id), Host::new(id, kind));
     let ctl = Controls { handle };
-    Rc::new(TypedDriver {
+    Rc::new_cyclic(|me| TypedDriver {
         ctl,
         receiver: RefCell::new(Some(receiver)),
         callbacks: Callbacks::default(),
@@ -374,8 +382,20 @@ where
         progress: Cell::new(Progress::default()),
         abort_noticed: Cell::new(false),
         row: RefCell::new(None),
+        on_demand: Cell::new(OnDemandRow::No),
+        started_at: Cell::new(None),
+        outcome: Cell::new(None),
+        me: me.clone(),
         extra: RefCell::new(None),
     })
+}
+
+/// Whether a driver's task-list entry is one made on demand, and whether it ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OnDemandRow {
+    No,
+    Live,
+    Ended,
 }
 
 /// The driver of a task that cannot run (unknown name, bad arguments, bad policy): a
@@ -395,23 +415,76 @@ where
     R: Send + 'static,
     E: Send + 'static,
 {
-    /// Adds this worker's row to the live task list (once).
+    /// Adds this worker to the live task list (once): its row, or, while no one reads rows,
+    /// an entry that makes it on demand.
     pub(crate) fn add_row(&self) {
-        if self.row.borrow().is_some() {
+        if self.row.borrow().is_some() || self.on_demand.get() != OnDemandRow::No {
             return;
         }
-        let row = tasks::add(self.ctl.source(), self.ctl.kind());
-        *self.row.borrow_mut() = Some(row);
+        if tasks::rows_read() {
+            let row = tasks::add(self.ctl.source(), self.ctl.kind());
+            *self.row.borrow_mut() = Some(row);
+        } else {
+            self.on_demand.set(OnDemandRow::Live);
+            tasks::add_on_demand(self.me.clone());
+        }
+    }
+}
+
+impl<Y, S, R, E> tasks::OnDemand for TypedDriver<Y, S, R, E>
+where
+    Y: Send + 'static,
+    S: Send + 'static,
+    R: Send + 'static,
+    E: Send + 'static,
+{
+    fn row(&self) -> RowRef {
+        if let Some(r) = self.row.borrow().as_ref() {
+            return r.clone();
+        }
+        let row = tasks::make_row(
+            self.ctl.source(),
+            tasks::RowState {
+                kind: self.ctl.kind(),
+                state: self.state.get(),
+                progress: self.progress.get(),
+                status: self.delivered_status(),
+                started_at: self.started_at.get(),
+                outcome: self.outcome.get(),
+            },
+        );
+        *self.row.borrow_mut() = Some(row.clone());
+        self.on_demand.set(OnDemandRow::No);
+        row
+    }
+
+    fn is_live(&self) -> bool {
+        self.on_demand.get() == OnDemandRow::Live
+    }
+
+    fn quit(&self) {
+        self.ctl.handle.quit();
     }
 }
 
 impl<Y, S, R, E> TypedDriver<Y, S, R, E> {
     /// Ends the task-list row, if any, as aborted: delivery stops without `finished`.
     fn end_row(&self) {
+        self.end_entry(Outcome::Aborted);
+    }
+
+    /// Ends this worker's task-list entry (once): its row with `outcome` (unless it has one),
+    /// or its entry made on demand (no one reads rows then: when a view comes or ended rows
+    /// are kept, the list makes the rows of every live entry first).
+    fn end_entry(&self, outcome: Outcome) {
+        if self.on_demand.get() == OnDemandRow::Live {
+            self.on_demand.set(OnDemandRow::Ended);
+            return tasks::end_on_demand();
+        }
         if let Ok(row) = self.row.try_borrow()
             && let Some(r) = row.as_ref()
         {
-            tasks::end(r, Outcome::Aborted);
+            tasks::end(r, outcome);
         }
     }
 
@@ -532,18 +605,23 @@ where
     fn update_row(&self, ev: &Event<Y, R, E>) {
         if matches!(ev, Event::Started) {
             self.add_row();
+            self.started_at.set(Some(Instant::now()));
         }
-        let row = self.row.borrow();
-        let Some(row) = row.as_ref() else { return };
         let outcome = match ev {
             Event::Yielded(_) | Event::Warned(_) => return,
-            Event::Finished => return tasks::end(row, Outcome::Aborted),
+            Event::Finished => return self.end_entry(Outcome::Aborted),
             Event::Aborted => Some(Outcome::Aborted),
             Event::Returned(_) => Some(Outcome::Returned),
             Event::Errored(e) if e.is_timeout() => Some(Outcome::TimedOut),
             Event::Errored(_) => Some(Outcome::Errored),
             _ => None,
         };
+        if outcome.is_some() {
+            self.outcome.set(outcome);
+        }
+        // An entry made on demand has no row to change: the fields above are what it shows.
+        let row = self.row.borrow();
+        let Some(row) = row.as_ref() else { return };
         let state = self.state.get();
         let changed = match ev {
             Event::Started => Changed::STATE | Changed::ELAPSED,
@@ -554,7 +632,7 @@ where
         tasks::update(row, changed, |r| {
             r.state = state;
             match ev {
-                Event::Started => r.started_at = Some(std::time::Instant::now()),
+                Event::Started => r.started_at = self.started_at.get(),
                 Event::Progress(p) => {
                     r.progress = *p;
                     if let Some(text) = self.read_extra(|x| x.status.clone()) {

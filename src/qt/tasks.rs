@@ -25,6 +25,19 @@
 //!   rows to pay for the walk). An ended row keeps its worker's name and description, not
 //!   the worker.
 //! - Views are told nothing while they are being synced: a sync never re-enters the list.
+//!
+//! # Rows made on demand
+//!
+//! While nothing reads rows (no view, `keep_recent` 0), a started worker's entry is only a
+//! weak reference to its driver ([`OnDemand`]): no row block, no updates, no timer. Its
+//! driver keeps what a row shows (state, progress, status, start time, outcome). The row is
+//! made from it when something asks (a view is added, ended rows are to be kept, a flush syncs
+//! views, [`live_tasks`]), in the entry's place, so the start order holds. So while rows are
+//! read, no live entry lacks its row, and an entry made on demand ends without one.
+//! An entry whose worker ended (or whose driver is gone) before anyone asked is dropped at
+//! the next prune; with none kept, nothing could have shown it. Until then its weak
+//! reference keeps the driver's block allocated (the driver itself is dropped as usual):
+//! at most [`PRUNE_SLACK`] of them, or half the entries.
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
@@ -179,6 +192,55 @@ enum RowSource {
 /// A row shared by its driver (which updates it) and the list (which shows it).
 pub(crate) type RowRef = Rc<RefCell<Row>>;
 
+/// A driver whose row is made on demand (see `# Rows made on demand`).
+pub(crate) trait OnDemand {
+    /// Its row, made now from what the driver holds (once; later calls return the same).
+    fn row(&self) -> RowRef;
+    /// Not ended yet (no `finished`, delivery not stopped).
+    fn is_live(&self) -> bool;
+    fn quit(&self);
+}
+
+/// A list entry: a row, or a driver whose row is not made yet.
+enum Entry {
+    Row(RowRef),
+    OnDemand(std::rc::Weak<dyn OnDemand>),
+}
+
+impl Entry {
+    fn is_live(&self) -> bool {
+        match self {
+            Entry::Row(r) => r.borrow().is_live(),
+            Entry::OnDemand(d) => d.upgrade().is_some_and(|d| d.is_live()),
+        }
+    }
+}
+
+/// What a row made on demand starts from.
+pub(crate) struct RowState {
+    pub(crate) kind: WorkerKind,
+    pub(crate) state: WorkerState,
+    pub(crate) progress: Progress,
+    pub(crate) status: String,
+    pub(crate) started_at: Option<Instant>,
+    pub(crate) outcome: Option<Outcome>,
+}
+
+/// A row for a driver that kept its own state so far (`OnDemand::row`).
+pub(crate) fn make_row(source: Arc<dyn Source>, s: RowState) -> RowRef {
+    Rc::new(RefCell::new(Row {
+        source: RowSource::Live(source),
+        kind: s.kind,
+        state: s.state,
+        progress: s.progress,
+        status: s.status,
+        started_at: s.started_at,
+        ended_at: None,
+        outcome: s.outcome,
+        version: 0,
+    }))
+}
+
 /// Which fields of rows changed since the last flush: what views re-read (a view's
 /// `dataChanged` names only these roles, so a progress tick does not make a QML delegate
 /// rebind its name).
@@ -218,7 +280,7 @@ pub(crate) trait View {
 
 #[derive(Default)]
 struct List {
-    rows: RefCell<Vec<RowRef>>,
+    rows: RefCell<Vec<Entry>>,
     views: RefCell<Vec<(u64, Rc<dyn View>)>>,
     /// When the next flush is due (a single-shot timer is armed for it).
     due: Cell<Option<Instant>>,
@@ -239,6 +301,31 @@ thread_local! {
     static LIST: List = List::default();
 }
 
+/// Whether rows are read (a view, or ended rows kept): then a started worker gets its row at
+/// once ([`add`]); otherwise an entry that makes it on demand ([`add_on_demand`]).
+pub(crate) fn rows_read() -> bool {
+    LIST.try_with(|l| l.keep_recent.get() > 0 || !l.views.borrow().is_empty())
+        .unwrap_or(false)
+}
+
+/// Adds an entry for a worker that was just started, whose row is made when asked for.
+pub(crate) fn add_on_demand(driver: std::rc::Weak<dyn OnDemand>) {
+    let _ = LIST.try_with(|l| {
+        l.rows.borrow_mut().push(Entry::OnDemand(driver));
+        l.count_moved.set(true);
+    });
+}
+
+/// An entry made on demand ended (once per entry; its driver counts): counted for the
+/// prune, which drops it.
+pub(crate) fn end_on_demand() {
+    let _ = LIST.try_with(|l| {
+        l.count_moved.set(true);
+        l.ended.set(l.ended.get() + 1);
+        prune_if_many(l);
+    });
+}
+
 /// Adds a row for a worker that was just started (state pending until `started` arrives).
 pub(crate) fn add(source: Arc<dyn Source>, kind: WorkerKind) -> RowRef {
     let row = Rc::new(RefCell::new(Row {
@@ -253,7 +340,7 @@ pub(crate) fn add(source: Arc<dyn Source>, kind: WorkerKind) -> RowRef {
         version: 0,
     }));
     LIST.with(|l| {
-        l.rows.borrow_mut().push(row.clone());
+        l.rows.borrow_mut().push(Entry::Row(row.clone()));
         l.count_moved.set(true);
     });
     mark_dirty();
@@ -289,34 +376,73 @@ pub(crate) fn end(row: &RowRef, outcome: Outcome) {
     });
     let _ = LIST.try_with(|l| {
         l.ended.set(l.ended.get() + 1);
-        let slack = PRUNE_SLACK.max(l.rows.try_borrow().map_or(0, |r| r.len() / 2));
-        if l.ended.get() > l.keep_recent.get() + slack {
-            prune(l);
-        }
+        prune_if_many(l);
     });
 }
 
-/// Drops the ended rows but the `keep_recent` newest; returns whether any went.
+/// Prunes now when more than [`PRUNE_SLACK`] (or half the rows) ended entries wait.
+fn prune_if_many(l: &List) {
+    let slack = PRUNE_SLACK.max(l.rows.try_borrow().map_or(0, |r| r.len() / 2));
+    if l.ended.get() > l.keep_recent.get() + slack {
+        prune(l);
+    }
+}
+
+/// Drops the ended rows but the `keep_recent` newest, and every ended entry whose row was
+/// never made; returns whether any went.
 fn prune(l: &List) -> bool {
-    let mut drop_n = l.ended.get().saturating_sub(l.keep_recent.get());
+    if l.ended.get() <= l.keep_recent.get() {
+        return false;
+    }
     // `try_borrow_mut`: a row ending while the rows are being read (a view's sync) waits
     // for the flush.
     let Ok(mut rows) = l.rows.try_borrow_mut() else {
         return false;
     };
-    if drop_n == 0 {
-        return false;
-    }
-    l.ended.set(l.ended.get() - drop_n);
-    l.count_moved.set(true);
-    rows.retain(|r| {
-        let go = drop_n > 0 && !r.borrow().is_live();
-        if go {
-            drop_n -= 1;
+    let ended_rows = rows
+        .iter()
+        .filter(|e| matches!(e, Entry::Row(r) if !r.borrow().is_live()))
+        .count();
+    let mut drop_n = ended_rows.saturating_sub(l.keep_recent.get());
+    let before = rows.len();
+    rows.retain(|e| match e {
+        Entry::Row(r) => {
+            let go = drop_n > 0 && !r.borrow().is_live();
+            if go {
+                drop_n -= 1;
+            }
+            !go
         }
-        !go
+        Entry::OnDemand(_) => e.is_live(),
     });
-    true
+    l.ended.set(ended_rows.min(l.keep_recent.get()));
+    let any = rows.len() != before;
+    if any {
+        l.count_moved.set(true);
+    }
+    any
+}
+
+/// Makes the rows of the live entries that have none yet (ended ones have nothing to show:
+/// the prune drops them) and returns every row, in order. Only after a prune (`flush`,
+/// `add_view`) or for a reader that skips ended rows.
+fn rows_now(l: &List) -> Vec<RowRef> {
+    let mut rows = l.rows.borrow_mut();
+    rows.retain_mut(|e| {
+        if let Entry::OnDemand(d) = e {
+            match d.upgrade().filter(|d| d.is_live()) {
+                Some(d) => *e = Entry::Row(d.row()),
+                None => return false,
+            }
+        }
+        true
+    });
+    rows.iter()
+        .filter_map(|e| match e {
+            Entry::Row(r) => Some(r.clone()),
+            Entry::OnDemand(_) => None,
+        })
+        .collect()
 }
 
 fn mark_dirty() {
@@ -355,8 +481,7 @@ fn flush() {
         l.due.set(None);
         l.soon.set(false);
         let pruned = prune(l);
-        let rows = l.rows.borrow();
-        let any_live = rows.iter().any(|r| r.borrow().is_live());
+        let any_live = l.rows.borrow().iter().any(Entry::is_live);
         let moved = any_live
             && l.last_tick
                 .get()
@@ -365,18 +490,19 @@ fn flush() {
             l.last_tick.set(any_live.then_some(now));
         }
         let views: Vec<_> = l.views.borrow().iter().map(|(_, v)| v.clone()).collect();
+        // The views' copy (a sync may change the list); none without views.
+        let rows = if views.is_empty() {
+            Vec::new()
+        } else {
+            rows_now(l)
+        };
         let elapsed = if moved {
             Changed::ELAPSED
         } else {
             Changed::NONE
         };
         (
-            // The views' copy (a sync may change the list); none without views.
-            if views.is_empty() {
-                Vec::new()
-            } else {
-                rows.clone()
-            },
+            rows,
             views,
             l.changed.replace(Changed::NONE) | elapsed,
             any_live,
@@ -398,7 +524,8 @@ pub(crate) fn add_view(view: Rc<dyn View>) -> u64 {
         let id = l.next_view.get() + 1;
         l.next_view.set(id);
         l.views.borrow_mut().push((id, view.clone()));
-        let rows = l.rows.borrow().clone();
+        prune(l);
+        let rows = rows_now(l);
         view.sync(&rows, Changed::NONE, false);
         id
     })
@@ -411,24 +538,40 @@ pub(crate) fn remove_view(id: u64) {
 
 /// Live workers (rows not ended).
 pub(crate) fn live_count() -> usize {
-    LIST.with(|l| {
-        l.rows
-            .borrow()
-            .iter()
-            .filter(|r| r.borrow().is_live())
-            .count()
-    })
+    LIST.with(|l| l.rows.borrow().iter().filter(|e| e.is_live()).count())
 }
 
 /// Asks every live task to quit (and every worker of the global pool, which covers workers
 /// started through the core API).
 pub fn quit_all() {
-    let rows = LIST.with(|l| l.rows.borrow().clone());
+    let live: Vec<Rc<dyn OnDemand>> = LIST.with(|l| {
+        l.rows
+            .borrow()
+            .iter()
+            .filter_map(|e| match e {
+                Entry::OnDemand(d) => d.upgrade().filter(|d| d.is_live()),
+                Entry::Row(_) => None,
+            })
+            .collect()
+    });
+    let rows = LIST.with(|l| {
+        l.rows
+            .borrow()
+            .iter()
+            .filter_map(|e| match e {
+                Entry::Row(r) => Some(r.clone()),
+                Entry::OnDemand(_) => None,
+            })
+            .collect::<Vec<_>>()
+    });
     for r in rows {
         let r = r.borrow();
         if r.is_live() {
             r.quit();
         }
+    }
+    for d in live {
+        d.quit();
     }
     crate::Pool::global().request_quit_all();
 }
@@ -445,11 +588,9 @@ pub fn quit_all() {
 pub fn live_tasks() -> Vec<TaskInfo> {
     let now = Instant::now();
     LIST.try_with(|l| {
-        l.rows
-            .borrow()
-            .iter()
-            .map(|r| r.borrow().info(now))
-            .collect()
+        // Rows not made yet are made now, in their places; ended entries without one are
+        // left out (nothing kept them).
+        rows_now(l).iter().map(|r| r.borrow().info(now)).collect()
     })
     .unwrap_or_default()
 }
@@ -457,7 +598,13 @@ pub fn live_tasks() -> Vec<TaskInfo> {
 /// Keeps the `n` most recently ended tasks in the task list, with their outcome (default 0:
 /// a row goes at the next update after `finished`).
 pub fn set_recent_tasks_kept(n: usize) {
-    LIST.with(|l| l.keep_recent.set(n));
+    LIST.with(|l| {
+        l.keep_recent.set(n);
+        if n > 0 {
+            // Rows are read from now on: the live entries get theirs (`# Rows made on demand`).
+            drop(rows_now(l));
+        }
+    });
     mark_dirty();
 }
 
