@@ -423,9 +423,8 @@ fn prune(l: &List) -> bool {
     any
 }
 
-/// Makes the rows of the live entries that have none yet (ended ones have nothing to show:
-/// the prune drops them) and returns every row, in order. Only after a prune (`flush`,
-/// `add_view`) or for a reader that skips ended rows.
+/// Makes the rows of the live entries made on demand, drops the ended ones (nothing kept
+/// them), and returns every row, in order.
 fn rows_now(l: &List) -> Vec<RowRef> {
     let mut rows = l.rows.borrow_mut();
     rows.retain_mut(|e| {
@@ -524,7 +523,6 @@ pub(crate) fn add_view(view: Rc<dyn View>) -> u64 {
         let id = l.next_view.get() + 1;
         l.next_view.set(id);
         l.views.borrow_mut().push((id, view.clone()));
-        prune(l);
         let rows = rows_now(l);
         view.sync(&rows, Changed::NONE, false);
         id
@@ -544,25 +542,16 @@ pub(crate) fn live_count() -> usize {
 /// Asks every live task to quit (and every worker of the global pool, which covers workers
 /// started through the core API).
 pub fn quit_all() {
-    let live: Vec<Rc<dyn OnDemand>> = LIST.with(|l| {
-        l.rows
-            .borrow()
-            .iter()
-            .filter_map(|e| match e {
-                Entry::OnDemand(d) => d.upgrade().filter(|d| d.is_live()),
-                Entry::Row(_) => None,
-            })
-            .collect()
-    });
-    let rows = LIST.with(|l| {
-        l.rows
-            .borrow()
-            .iter()
-            .filter_map(|e| match e {
-                Entry::Row(r) => Some(r.clone()),
-                Entry::OnDemand(_) => None,
-            })
-            .collect::<Vec<_>>()
+    // Collected first: a quit may run user code (nothing may hold the list meanwhile).
+    let mut rows = Vec::new();
+    let mut drivers: Vec<Rc<dyn OnDemand>> = Vec::new();
+    LIST.with(|l| {
+        for e in l.rows.borrow().iter() {
+            match e {
+                Entry::Row(r) => rows.push(r.clone()),
+                Entry::OnDemand(d) => drivers.extend(d.upgrade().filter(|d| d.is_live())),
+            }
+        }
     });
     for r in rows {
         let r = r.borrow();
@@ -570,7 +559,7 @@ pub fn quit_all() {
             r.quit();
         }
     }
-    for d in live {
+    for d in drivers {
         d.quit();
     }
     crate::Pool::global().request_quit_all();
