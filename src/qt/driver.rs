@@ -442,17 +442,13 @@ where
         if let Some(r) = self.row.borrow().as_ref() {
             return r.clone();
         }
-        let row = tasks::make_row(
-            self.ctl.source(),
-            tasks::RowState {
-                kind: self.ctl.kind(),
-                state: self.state.get(),
-                progress: self.progress.get(),
-                status: self.delivered_status(),
-                started_at: self.started_at.get(),
-                outcome: self.outcome.get(),
-            },
-        );
+        let mut r = tasks::Row::new(self.ctl.source(), self.ctl.kind());
+        r.state = self.state.get();
+        r.progress = self.progress.get();
+        r.status = self.delivered_status();
+        r.started_at = self.started_at.get();
+        r.outcome = self.outcome.get();
+        let row: RowRef = Rc::new(RefCell::new(r));
         *self.row.borrow_mut() = Some(row.clone());
         self.on_demand.set(OnDemandRow::No);
         row

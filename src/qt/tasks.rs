@@ -216,29 +216,22 @@ impl Entry {
     }
 }
 
-/// What a row made on demand starts from.
-pub(crate) struct RowState {
-    pub(crate) kind: WorkerKind,
-    pub(crate) state: WorkerState,
-    pub(crate) progress: Progress,
-    pub(crate) status: String,
-    pub(crate) started_at: Option<Instant>,
-    pub(crate) outcome: Option<Outcome>,
-}
-
-/// A row for a driver that kept its own state so far (`OnDemand::row`).
-pub(crate) fn make_row(source: Arc<dyn Source>, s: RowState) -> RowRef {
-    Rc::new(RefCell::new(Row {
-        source: RowSource::Live(source),
-        kind: s.kind,
-        state: s.state,
-        progress: s.progress,
-        status: s.status,
-        started_at: s.started_at,
-        ended_at: None,
-        outcome: s.outcome,
-        version: 0,
-    }))
+impl Row {
+    /// The row of a worker just started (state pending until `started` arrives); a driver
+    /// whose row is made on demand fills in what it kept (`OnDemand::row`).
+    pub(crate) fn new(source: Arc<dyn Source>, kind: WorkerKind) -> Row {
+        Row {
+            source: RowSource::Live(source),
+            kind,
+            state: WorkerState::Pending,
+            progress: Progress::default(),
+            status: String::new(),
+            started_at: None,
+            ended_at: None,
+            outcome: None,
+            version: 0,
+        }
+    }
 }
 
 /// Which fields of rows changed since the last flush: what views re-read (a view's
@@ -328,17 +321,7 @@ pub(crate) fn end_on_demand() {
 
 /// Adds a row for a worker that was just started (state pending until `started` arrives).
 pub(crate) fn add(source: Arc<dyn Source>, kind: WorkerKind) -> RowRef {
-    let row = Rc::new(RefCell::new(Row {
-        source: RowSource::Live(source),
-        kind,
-        state: WorkerState::Pending,
-        progress: Progress::default(),
-        status: String::new(),
-        started_at: None,
-        ended_at: None,
-        outcome: None,
-        version: 0,
-    }));
+    let row = Rc::new(RefCell::new(Row::new(source, kind)));
     LIST.with(|l| {
         l.rows.borrow_mut().push(Entry::Row(row.clone()));
         l.count_moved.set(true);
