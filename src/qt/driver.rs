@@ -464,15 +464,11 @@ where
 }
 
 impl<Y, S, R, E> TypedDriver<Y, S, R, E> {
-    /// Ends the task-list row, if any, as aborted: delivery stops without `finished`.
+    /// Ends this worker's task-list entry (once), at `finished` or when delivery stops
+    /// without it: its row, as aborted unless an outcome was delivered, or its entry made on
+    /// demand (no one reads rows then: when a view comes or ended rows are kept, the list
+    /// makes the rows of every live entry first).
     fn end_row(&self) {
-        self.end_entry(Outcome::Aborted);
-    }
-
-    /// Ends this worker's task-list entry (once): its row with `outcome` (unless it has one),
-    /// or its entry made on demand (no one reads rows then: when a view comes or ended rows
-    /// are kept, the list makes the rows of every live entry first).
-    fn end_entry(&self, outcome: Outcome) {
         if self.on_demand.get() == OnDemandRow::Live {
             self.on_demand.set(OnDemandRow::Ended);
             return tasks::end_on_demand();
@@ -480,7 +476,7 @@ impl<Y, S, R, E> TypedDriver<Y, S, R, E> {
         if let Ok(row) = self.row.try_borrow()
             && let Some(r) = row.as_ref()
         {
-            tasks::end(r, outcome);
+            tasks::end(r, Outcome::Aborted);
         }
     }
 
@@ -605,7 +601,7 @@ where
         }
         let outcome = match ev {
             Event::Yielded(_) | Event::Warned(_) => return,
-            Event::Finished => return self.end_entry(Outcome::Aborted),
+            Event::Finished => return self.end_row(),
             Event::Aborted => Some(Outcome::Aborted),
             Event::Returned(_) => Some(Outcome::Returned),
             Event::Errored(e) if e.is_timeout() => Some(Outcome::TimedOut),

@@ -211,9 +211,14 @@ impl Entry {
     fn is_live(&self) -> bool {
         match self {
             Entry::Row(r) => r.borrow().is_live(),
-            Entry::OnDemand(d) => d.upgrade().is_some_and(|d| d.is_live()),
+            Entry::OnDemand(d) => live(d).is_some(),
         }
     }
+}
+
+/// The driver of an entry made on demand, while its worker has not ended.
+fn live(d: &std::rc::Weak<dyn OnDemand>) -> Option<Rc<dyn OnDemand>> {
+    d.upgrade().filter(|d| d.is_live())
 }
 
 impl Row {
@@ -412,7 +417,7 @@ fn rows_now(l: &List) -> Vec<RowRef> {
     let mut rows = l.rows.borrow_mut();
     rows.retain_mut(|e| {
         if let Entry::OnDemand(d) = e {
-            match d.upgrade().filter(|d| d.is_live()) {
+            match live(d) {
                 Some(d) => *e = Entry::Row(d.row()),
                 None => return false,
             }
@@ -532,7 +537,7 @@ pub fn quit_all() {
         for e in l.rows.borrow().iter() {
             match e {
                 Entry::Row(r) => rows.push(r.clone()),
-                Entry::OnDemand(d) => drivers.extend(d.upgrade().filter(|d| d.is_live())),
+                Entry::OnDemand(d) => drivers.extend(live(d)),
             }
         }
     });
