@@ -160,13 +160,16 @@ fn rows_made_on_demand_show_what_was_delivered_before() {
             && c.progress() == Progress::new(1, 3)
             && b.is_finished()
     });
+    // Started last, in the place b's entry left: still listed last.
+    let d = waiting_worker("od-d", &rx);
+    d.start().unwrap();
     // Asked for the first time now: the rows come from what the drivers kept.
     let now = qworker::live_tasks();
     let seen: Vec<_> = now.iter().map(|t| t.name.as_str()).collect();
     assert_eq!(
         seen,
-        ["od-a", "od-c"],
-        "b ended before anyone asked: {now:?}"
+        ["od-a", "od-c", "od-d"],
+        "b ended before anyone asked; the rest in start order: {now:?}"
     );
     let t = &now[0];
     assert_eq!(t.state, WorkerState::Running);
@@ -188,12 +191,14 @@ fn rows_made_on_demand_show_what_was_delivered_before() {
     assert_eq!(c_row.outcome, Some(Outcome::Aborted));
     assert_eq!(c_row.state, WorkerState::Finished);
     qworker::set_recent_tasks_kept(0);
-    // A pool made now shows the live one.
+    // A pool made now shows the live ones.
     let pool = WorkerPool::create();
-    wait_rows(&pool, "a's row in the model", |n| n == ["od-a"]);
-    assert_eq!(pool.live_count(), 1);
+    wait_rows(&pool, "a's and d's rows in the model", |n| {
+        n == ["od-a", "od-d"]
+    });
+    assert_eq!(pool.live_count(), 2);
     drop(tx);
-    wait("a finished", || a.is_finished());
+    wait("a and d finished", || a.is_finished() && d.is_finished());
     wait_empty(&pool);
 }
 

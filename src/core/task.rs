@@ -8,7 +8,7 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
 use super::context::{Context, Port};
@@ -51,11 +51,9 @@ pub const STUCK_REPORT_AFTER: Duration = Duration::from_secs(1);
 pub(crate) struct Shared<Y, S, R, E> {
     /// This worker, for the pacer (`report_progress`).
     me: Weak<Shared<Y, S, R, E>>,
-    name: Mutex<String>,
     control: Control<S>,
     mailbox: Mailbox<Y, R, E>,
     started: AtomicBool,
-    timeout: Mutex<Option<Duration>>,
     /// Set by the watchdog when it asked the worker to quit at its deadline.
     timed_out: AtomicBool,
     /// The body and its progress total, from creation until a pool thread takes them
@@ -65,26 +63,35 @@ pub(crate) struct Shared<Y, S, R, E> {
     /// What the Qt layer keeps with each task (its driver's controls), here so that a worker
     /// costs one allocation fewer.
     host: Host,
+    /// What few workers set (see [`Rare`]): boxed on first write.
+    rare: OnceLock<Box<Mutex<Rare>>>,
 }
 
-/// What the host (the Qt layer) keeps with a task: its id there, its kind, a description for
-/// task lists, and the pool it will start on. Plain data; the engine does not read it.
+/// What few workers set: a name, a timeout, a description, a pool of their own. Boxed the
+/// first time one is set ([`Shared::write_rare`]), so a worker that sets none pays 16 bytes
+/// for them, not 104 (every live worker holds its shared state: W3 starts 10,000 at once).
+/// One lock for the four: they are set before start and read rarely.
+#[derive(Default)]
+pub(crate) struct Rare {
+    /// Shown in logs and in `await_workers` errors.
+    pub(crate) name: String,
+    pub(crate) timeout: Option<Duration>,
+    /// For task lists (the Qt layer's; the engine does not read it).
+    pub(crate) description: String,
+    /// `None`: the global pool (the Qt layer's choice; `Task::start` takes its pool).
+    pub(crate) pool: Option<Pool>,
+}
+
+/// What the host (the Qt layer) keeps with a task: its id there and its kind (its
+/// description and pool are in [`Rare`]). Plain data; the engine does not read it.
 pub(crate) struct Host {
     pub(crate) id: u64,
     pub(crate) kind: WorkerKind,
-    pub(crate) description: Mutex<String>,
-    /// `None`: the global pool.
-    pub(crate) pool: Mutex<Option<Pool>>,
 }
 
 impl Host {
     pub(crate) fn new(id: u64, kind: WorkerKind) -> Host {
-        Host {
-            id,
-            kind,
-            description: Mutex::new(String::new()),
-            pool: Mutex::new(None),
-        }
+        Host { id, kind }
     }
 }
 
@@ -106,12 +113,23 @@ impl<Y, S, R, E> Shared<Y, S, R, E> {
     }
 
     pub(crate) fn name(&self) -> String {
-        lock(&self.name).clone()
+        self.read_rare(|r| r.name.clone()).unwrap_or_default()
     }
 
-    /// What the host keeps with this task (see [`Host`]).
-    pub(crate) fn host(&self) -> &Host {
-        &self.host
+    /// The description for task lists (the Qt layer's `.described(...)`).
+    pub(crate) fn description(&self) -> String {
+        self.read_rare(|r| r.description.clone())
+            .unwrap_or_default()
+    }
+
+    /// Reads what few workers set, if any of it was set ([`Rare`]).
+    pub(crate) fn read_rare<T>(&self, f: impl FnOnce(&Rare) -> T) -> Option<T> {
+        self.rare.get().map(|m| f(&lock(&**m)))
+    }
+
+    /// Changes what few workers set, boxing it on first use ([`Rare`]).
+    pub(crate) fn write_rare<T>(&self, f: impl FnOnce(&mut Rare) -> T) -> T {
+        f(&mut lock(&**self.rare.get_or_init(Box::default)))
     }
 }
 
@@ -186,7 +204,7 @@ impl<Y: Send, S: Send, R: Send, E: Send> Expire for Shared<Y, S, R, E> {
         if self.control.is_closed() {
             return;
         }
-        let after = lock(&self.timeout).unwrap_or_default();
+        let after = self.read_rare(|r| r.timeout).flatten().unwrap_or_default();
         self.mailbox.push(Event::Warned(format!(
             "worker '{}' timed out after {} and has not reached a checkpoint since; it keeps \
              running until it does (threads are never killed)",
@@ -404,16 +422,24 @@ where
     R: Send + 'static,
     E: Send + 'static,
 {
+    let rare = OnceLock::new();
+    if !options.name.is_empty() || options.timeout.is_some() {
+        let r = Rare {
+            name: options.name,
+            timeout: options.timeout,
+            ..Rare::default()
+        };
+        let _ = rare.set(Box::new(Mutex::new(r)));
+    }
     let shared = Arc::new_cyclic(|me| Shared {
         me: me.clone(),
-        name: Mutex::new(options.name),
         control: Control::new(),
         mailbox: Mailbox::new(options.policy, waker),
         started: AtomicBool::new(false),
-        timeout: Mutex::new(options.timeout),
         timed_out: AtomicBool::new(false),
         pending: Mutex::new(Some((body, options.progress_total))),
         host,
+        rare,
     });
     let receiver = Receiver {
         shared: shared.clone(),
@@ -487,7 +513,7 @@ where
     E: Send + 'static,
 {
     shared.mailbox.push(Event::Started);
-    let timeout = *lock(&shared.timeout);
+    let timeout = shared.read_rare(|r| r.timeout).flatten();
     let armed = timeout.map(|t| {
         let weak: Weak<dyn Expire> = Arc::downgrade(shared) as Weak<Shared<Y, S, R, E>>;
         deadline::arm(weak, t)
@@ -593,7 +619,7 @@ impl<Y, S, R, E> Handle<Y, S, R, E> {
 
     /// The timeout set for this worker, if any.
     pub fn timeout(&self) -> Option<Duration> {
-        *lock(&self.shared.timeout)
+        self.shared.read_rare(|r| r.timeout).flatten()
     }
 
     /// `n` values that a holding receiver delivered were taken by their consumer (see
@@ -606,7 +632,7 @@ impl<Y, S, R, E> Handle<Y, S, R, E> {
 
     /// Renames the worker (shown in logs and `await_workers` errors).
     pub fn set_name(&self, name: &str) {
-        *lock(&self.shared.name) = name.to_string();
+        self.shared.write_rare(|r| r.name = name.to_string());
     }
 
     /// What the host keeps with this task (see [`Host`]).
@@ -639,7 +665,9 @@ impl<Y, S, R, E> Unstarted<'_, Y, S, R, E> {
     }
 
     pub(crate) fn set_timeout(&self, timeout: Option<Duration>) {
-        *lock(&self.0.timeout) = timeout;
+        if timeout.is_some() || self.0.rare.get().is_some() {
+            self.0.write_rare(|r| r.timeout = timeout);
+        }
     }
 
     pub(crate) fn set_progress_total(&self, total: Option<u64>) {

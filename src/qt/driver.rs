@@ -61,8 +61,7 @@ use super::qobject::QWorker;
 use super::tasks::{self, Changed, Outcome, RowRef};
 use super::variant::{ConvertError, FromVariant, ToVariant, YieldVariant};
 use crate::core::{
-    Body, Drained, Handle, Host, Options, Receiver, Shared, SpawnError, Unstarted, lock,
-    task_woken_by,
+    Body, Drained, Handle, Host, Options, Receiver, Shared, SpawnError, Unstarted, task_woken_by,
 };
 use crate::{Event, NoYield, Pool, Progress, SendError, WorkerError, WorkerKind, WorkerState};
 
@@ -166,15 +165,18 @@ impl<Y, S, R, E> Controls<Y, S, R, E> {
     }
 
     pub(crate) fn set_pool(&self, pool: &Pool) {
-        *lock(&self.handle.host().pool) = Some(pool.clone());
+        let pool = pool.clone();
+        self.handle.shared().write_rare(|r| r.pool = Some(pool));
     }
 
     pub(crate) fn set_description(&self, text: &str) {
-        *lock(&self.handle.host().description) = text.to_string();
+        self.handle
+            .shared()
+            .write_rare(|r| r.description = text.to_string());
     }
 
     pub(crate) fn description(&self) -> String {
-        lock(&self.handle.host().description).clone()
+        self.handle.shared().description()
     }
 }
 
@@ -186,7 +188,7 @@ where
     E: Send + 'static,
 {
     pub(crate) fn start(&self) -> Result<(), StartError> {
-        let pool = lock(&self.handle.host().pool).clone();
+        let pool = self.handle.shared().read_rare(|r| r.pool.clone()).flatten();
         let pool = pool.as_ref().unwrap_or_else(|| Pool::global());
         match self.handle.start_once(pool) {
             Ok(true) => Ok(()),
@@ -213,7 +215,7 @@ where
     }
 
     fn description(&self) -> String {
-        lock(&self.host().description).clone()
+        Shared::description(self)
     }
 
     fn quit(&self) {
@@ -390,11 +392,12 @@ where
     })
 }
 
-/// Whether a driver's task-list entry is one made on demand, and whether it ended.
+/// Whether a driver's task-list entry is one made on demand (and its slot there), and
+/// whether it ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum OnDemandRow {
     No,
-    Live,
+    Live(u32),
     Ended,
 }
 
@@ -425,8 +428,8 @@ where
             let row = tasks::add(self.ctl.source(), self.ctl.kind());
             *self.row.borrow_mut() = Some(row);
         } else {
-            self.on_demand.set(OnDemandRow::Live);
-            tasks::add_on_demand(self.me.clone());
+            let slot = tasks::add_on_demand(self.me.clone());
+            self.on_demand.set(OnDemandRow::Live(slot));
         }
     }
 }
@@ -455,7 +458,7 @@ where
     }
 
     fn is_live(&self) -> bool {
-        self.on_demand.get() == OnDemandRow::Live
+        matches!(self.on_demand.get(), OnDemandRow::Live(_))
     }
 
     fn quit(&self) {
@@ -469,9 +472,9 @@ impl<Y, S, R, E> TypedDriver<Y, S, R, E> {
     /// demand (no one reads rows then: when a view comes or ended rows are kept, the list
     /// makes the rows of every live entry first).
     fn end_row(&self) {
-        if self.on_demand.get() == OnDemandRow::Live {
+        if let OnDemandRow::Live(slot) = self.on_demand.get() {
             self.on_demand.set(OnDemandRow::Ended);
-            return tasks::end_on_demand();
+            return tasks::end_on_demand(slot);
         }
         if let Ok(row) = self.row.try_borrow()
             && let Some(r) = row.as_ref()

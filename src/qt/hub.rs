@@ -221,9 +221,14 @@ pub(crate) fn unregister(id: u64) {
 
 /// The entry `id`, if it is registered and alive.
 pub(crate) fn lookup(id: u64) -> Option<Rc<dyn Drain>> {
+    lookup_owned(id).map(|(entry, _)| entry)
+}
+
+/// The entry `id`, if it is registered and alive, and whether it runs on its own (strong).
+fn lookup_owned(id: u64) -> Option<(Rc<dyn Drain>, bool)> {
     ENTRIES.with(|e| match e.borrow().get(&id)? {
-        Entry::Weak(w) => w.upgrade(),
-        Entry::Strong(s) => Some(s.clone()),
+        Entry::Weak(w) => Some((w.upgrade()?, false)),
+        Entry::Strong(s) => Some((s.clone(), true)),
     })
 }
 
@@ -247,7 +252,9 @@ fn drain(_: Pin<&mut QWorkerHub>) {
         }
         let mut rest = ids.into_iter();
         while let Some(id) = rest.next() {
-            let Some(entry) = lookup(id) else { continue };
+            let Some((entry, strong)) = lookup_owned(id) else {
+                continue;
+            };
             let mut late = false;
             match entry.drain(until) {
                 Drained::More => {
@@ -256,8 +263,10 @@ fn drain(_: Pin<&mut QWorkerHub>) {
                 }
                 Drained::Finished => {
                     // An entry that ran on its own is done; an owned one stays its owner's.
-                    let strong =
-                        ENTRIES.with(|e| matches!(e.borrow().get(&id), Some(Entry::Strong(_))));
+                    // A strong entry stays strong; a weak one may have been detached by one
+                    // of its own callbacks during this drain, so only that one is looked up.
+                    let strong = strong
+                        || ENTRIES.with(|e| matches!(e.borrow().get(&id), Some(Entry::Strong(_))));
                     if strong {
                         unregister(id);
                     }

@@ -29,15 +29,20 @@
 //! # Rows made on demand
 //!
 //! While nothing reads rows (no view, `keep_recent` 0), a started worker's entry is only a
-//! weak reference to its driver ([`OnDemand`]): no row block, no updates, no timer. Its
-//! driver keeps what a row shows (state, progress, status, start time, outcome). The row is
-//! made from it when something asks (a view is added, ended rows are to be kept, a flush syncs
-//! views, [`live_tasks`]), in the entry's place, so the start order holds. So while rows are
-//! read, no live entry lacks its row, and an entry made on demand ends without one.
-//! An entry whose worker ended (or whose driver is gone) before anyone asked is dropped at
-//! the next prune; with none kept, nothing could have shown it. Until then its weak
-//! reference keeps the driver's block allocated (the driver itself is dropped as usual):
-//! at most [`PRUNE_SLACK`] of them, or half the entries.
+//! weak reference to its driver ([`OnDemand`]) in a slot of `on_demand` ([`Waiting`]): no row
+//! block, no updates, no timer. Its driver keeps what a row shows (state, progress, status,
+//! start time, outcome) and the slot's index. The rows are made from the drivers when
+//! something asks (a view is added, ended rows are to be kept, a flush syncs views,
+//! [`live_tasks`]), all at once, and appended in start order (each slot holds a start number):
+//! - while one entry waits for its row, no row is added ([`add`] runs only while rows are
+//!   read, and making rows empties `on_demand`), so every waiting entry started after every
+//!   row, and appending them keeps the list in start order;
+//! - while rows are read, no live entry lacks its row, and an entry made on demand ends
+//!   without one.
+//!
+//! A waiting entry whose worker ends (or whose driver goes) leaves its slot at once, with no
+//! prune: with no ended rows kept, nothing could have shown it. So a worker that no one
+//! watched costs the list two slot writes, and its driver's block is freed with the driver.
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
@@ -201,24 +206,52 @@ pub(crate) trait OnDemand {
     fn quit(&self);
 }
 
-/// A list entry: a row, or a driver whose row is not made yet.
-enum Entry {
-    Row(RowRef),
-    OnDemand(std::rc::Weak<dyn OnDemand>),
+/// The entries waiting for their rows (see `# Rows made on demand`): a slot per live worker
+/// (its start number and its driver), reused once the worker ended.
+#[derive(Default)]
+struct Waiting {
+    slots: Vec<Option<(u64, std::rc::Weak<dyn OnDemand>)>>,
+    free: Vec<u32>,
+    len: usize,
+    next_start: u64,
 }
 
-impl Entry {
-    fn is_live(&self) -> bool {
-        match self {
-            Entry::Row(r) => r.borrow().is_live(),
-            Entry::OnDemand(d) => live(d).is_some(),
+impl Waiting {
+    fn add(&mut self, driver: std::rc::Weak<dyn OnDemand>) -> u32 {
+        let start = self.next_start;
+        self.next_start += 1;
+        self.len += 1;
+        let entry = Some((start, driver));
+        match self.free.pop() {
+            Some(i) => {
+                self.slots[i as usize] = entry;
+                i
+            }
+            None => {
+                self.slots.push(entry);
+                (self.slots.len() - 1) as u32
+            }
         }
     }
-}
 
-/// The driver of an entry made on demand, while its worker has not ended.
-fn live(d: &std::rc::Weak<dyn OnDemand>) -> Option<Rc<dyn OnDemand>> {
-    d.upgrade().filter(|d| d.is_live())
+    fn remove(&mut self, slot: u32) -> Option<std::rc::Weak<dyn OnDemand>> {
+        let (_, d) = self.slots.get_mut(slot as usize)?.take()?;
+        self.len -= 1;
+        self.free.push(slot);
+        Some(d)
+    }
+
+    /// The live drivers, in start order; the slots stay.
+    fn live(&self) -> Vec<Rc<dyn OnDemand>> {
+        let mut v: Vec<(u64, Rc<dyn OnDemand>)> = self
+            .slots
+            .iter()
+            .flatten()
+            .filter_map(|(n, d)| Some((*n, d.upgrade().filter(|d| d.is_live())?)))
+            .collect();
+        v.sort_unstable_by_key(|(n, _)| *n);
+        v.into_iter().map(|(_, d)| d).collect()
+    }
 }
 
 impl Row {
@@ -278,7 +311,9 @@ pub(crate) trait View {
 
 #[derive(Default)]
 struct List {
-    rows: RefCell<Vec<Entry>>,
+    rows: RefCell<Vec<RowRef>>,
+    /// Live workers whose rows are not made yet (`# Rows made on demand`).
+    on_demand: RefCell<Waiting>,
     views: RefCell<Vec<(u64, Rc<dyn View>)>>,
     /// When the next flush is due (a single-shot timer is armed for it).
     due: Cell<Option<Instant>>,
@@ -306,29 +341,33 @@ pub(crate) fn rows_read() -> bool {
         .unwrap_or(false)
 }
 
-/// Adds an entry for a worker that was just started, whose row is made when asked for.
-pub(crate) fn add_on_demand(driver: std::rc::Weak<dyn OnDemand>) {
-    let _ = LIST.try_with(|l| {
-        l.rows.borrow_mut().push(Entry::OnDemand(driver));
+/// Adds an entry for a worker that was just started, whose row is made when asked for;
+/// returns its slot, for [`end_on_demand`].
+pub(crate) fn add_on_demand(driver: std::rc::Weak<dyn OnDemand>) -> u32 {
+    LIST.try_with(|l| {
         l.count_moved.set(true);
-    });
+        l.on_demand.borrow_mut().add(driver)
+    })
+    .unwrap_or(u32::MAX)
 }
 
-/// An entry made on demand ended (once per entry; its driver counts): counted for the
-/// prune, which drops it.
-pub(crate) fn end_on_demand() {
-    let _ = LIST.try_with(|l| {
-        l.count_moved.set(true);
-        l.ended.set(l.ended.get() + 1);
-        prune_if_many(l);
-    });
+/// The worker of the entry in `slot` ended before its row was made: the entry goes now.
+pub(crate) fn end_on_demand(slot: u32) {
+    let gone = LIST
+        .try_with(|l| {
+            l.count_moved.set(true);
+            l.on_demand.try_borrow_mut().ok()?.remove(slot)
+        })
+        .ok()
+        .flatten();
+    drop(gone); // outside the borrow (the weak reference frees the driver's block)
 }
 
 /// Adds a row for a worker that was just started (state pending until `started` arrives).
 pub(crate) fn add(source: Arc<dyn Source>, kind: WorkerKind) -> RowRef {
     let row = Rc::new(RefCell::new(Row::new(source, kind)));
     LIST.with(|l| {
-        l.rows.borrow_mut().push(Entry::Row(row.clone()));
+        l.rows.borrow_mut().push(row.clone());
         l.count_moved.set(true);
     });
     mark_dirty();
@@ -376,8 +415,7 @@ fn prune_if_many(l: &List) {
     }
 }
 
-/// Drops the ended rows but the `keep_recent` newest, and every ended entry whose row was
-/// never made; returns whether any went.
+/// Drops the ended rows but the `keep_recent` newest; returns whether any went.
 fn prune(l: &List) -> bool {
     if l.ended.get() <= l.keep_recent.get() {
         return false;
@@ -387,21 +425,15 @@ fn prune(l: &List) -> bool {
     let Ok(mut rows) = l.rows.try_borrow_mut() else {
         return false;
     };
-    let ended_rows = rows
-        .iter()
-        .filter(|e| matches!(e, Entry::Row(r) if !r.borrow().is_live()))
-        .count();
+    let ended_rows = rows.iter().filter(|r| !r.borrow().is_live()).count();
     let mut drop_n = ended_rows.saturating_sub(l.keep_recent.get());
     let before = rows.len();
-    rows.retain(|e| match e {
-        Entry::Row(r) => {
-            let go = drop_n > 0 && !r.borrow().is_live();
-            if go {
-                drop_n -= 1;
-            }
-            !go
+    rows.retain(|r| {
+        let go = drop_n > 0 && !r.borrow().is_live();
+        if go {
+            drop_n -= 1;
         }
-        Entry::OnDemand(_) => e.is_live(),
+        !go
     });
     l.ended.set(ended_rows.min(l.keep_recent.get()));
     let any = rows.len() != before;
@@ -411,25 +443,15 @@ fn prune(l: &List) -> bool {
     any
 }
 
-/// Makes the rows of the live entries made on demand, drops the ended ones (nothing kept
-/// them), and returns every row, in order.
+/// Makes the rows of the entries waiting for one, appends them (they started after every
+/// row: `# Rows made on demand`), and returns every row, in order.
 fn rows_now(l: &List) -> Vec<RowRef> {
+    let waiting = std::mem::take(&mut *l.on_demand.borrow_mut());
+    let made: Vec<RowRef> = waiting.live().iter().map(|d| d.row()).collect();
+    drop(waiting); // outside the borrow
     let mut rows = l.rows.borrow_mut();
-    rows.retain_mut(|e| {
-        if let Entry::OnDemand(d) = e {
-            match live(d) {
-                Some(d) => *e = Entry::Row(d.row()),
-                None => return false,
-            }
-        }
-        true
-    });
-    rows.iter()
-        .filter_map(|e| match e {
-            Entry::Row(r) => Some(r.clone()),
-            Entry::OnDemand(_) => None,
-        })
-        .collect()
+    rows.extend(made);
+    rows.clone()
 }
 
 fn mark_dirty() {
@@ -468,7 +490,8 @@ fn flush() {
         l.due.set(None);
         l.soon.set(false);
         let pruned = prune(l);
-        let any_live = l.rows.borrow().iter().any(Entry::is_live);
+        let any_live =
+            l.on_demand.borrow().len > 0 || l.rows.borrow().iter().any(|r| r.borrow().is_live());
         let moved = any_live
             && l.last_tick
                 .get()
@@ -524,23 +547,22 @@ pub(crate) fn remove_view(id: u64) {
 
 /// Live workers (rows not ended).
 pub(crate) fn live_count() -> usize {
-    LIST.with(|l| l.rows.borrow().iter().filter(|e| e.is_live()).count())
+    LIST.with(|l| {
+        let rows = l
+            .rows
+            .borrow()
+            .iter()
+            .filter(|r| r.borrow().is_live())
+            .count();
+        rows + l.on_demand.borrow().live().len()
+    })
 }
 
 /// Asks every live task to quit (and every worker of the global pool, which covers workers
 /// started through the core API).
 pub fn quit_all() {
     // Collected first: a quit may run user code (nothing may hold the list meanwhile).
-    let mut rows = Vec::new();
-    let mut drivers: Vec<Rc<dyn OnDemand>> = Vec::new();
-    LIST.with(|l| {
-        for e in l.rows.borrow().iter() {
-            match e {
-                Entry::Row(r) => rows.push(r.clone()),
-                Entry::OnDemand(d) => drivers.extend(live(d)),
-            }
-        }
-    });
+    let (rows, drivers) = LIST.with(|l| (l.rows.borrow().clone(), l.on_demand.borrow().live()));
     for r in rows {
         let r = r.borrow();
         if r.is_live() {
