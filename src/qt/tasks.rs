@@ -212,7 +212,6 @@ pub(crate) trait OnDemand {
 struct Waiting {
     slots: Vec<Option<(u64, std::rc::Weak<dyn OnDemand>)>>,
     free: Vec<u32>,
-    len: usize,
     next_start: u64,
 }
 
@@ -220,7 +219,6 @@ impl Waiting {
     fn add(&mut self, driver: std::rc::Weak<dyn OnDemand>) -> u32 {
         let start = self.next_start;
         self.next_start += 1;
-        self.len += 1;
         let entry = Some((start, driver));
         match self.free.pop() {
             Some(i) => {
@@ -236,9 +234,13 @@ impl Waiting {
 
     fn remove(&mut self, slot: u32) -> Option<std::rc::Weak<dyn OnDemand>> {
         let (_, d) = self.slots.get_mut(slot as usize)?.take()?;
-        self.len -= 1;
         self.free.push(slot);
         Some(d)
+    }
+
+    /// How many entries wait (each of a live worker: an ending one leaves its slot).
+    fn len(&self) -> usize {
+        self.slots.len() - self.free.len()
     }
 
     /// The live drivers, in start order; the slots stay.
@@ -491,7 +493,7 @@ fn flush() {
         l.soon.set(false);
         let pruned = prune(l);
         let any_live =
-            l.on_demand.borrow().len > 0 || l.rows.borrow().iter().any(|r| r.borrow().is_live());
+            l.on_demand.borrow().len() > 0 || l.rows.borrow().iter().any(|r| r.borrow().is_live());
         let moved = any_live
             && l.last_tick
                 .get()
@@ -554,7 +556,7 @@ pub(crate) fn live_count() -> usize {
             .iter()
             .filter(|r| r.borrow().is_live())
             .count();
-        rows + l.on_demand.borrow().live().len()
+        rows + l.on_demand.borrow().len()
     })
 }
 
