@@ -422,15 +422,6 @@ where
     R: Send + 'static,
     E: Send + 'static,
 {
-    let rare = OnceLock::new();
-    if !options.name.is_empty() || options.timeout.is_some() {
-        let r = Rare {
-            name: options.name,
-            timeout: options.timeout,
-            ..Rare::default()
-        };
-        let _ = rare.set(Box::new(Mutex::new(r)));
-    }
     let shared = Arc::new_cyclic(|me| Shared {
         me: me.clone(),
         control: Control::new(),
@@ -439,8 +430,12 @@ where
         timed_out: AtomicBool::new(false),
         pending: Mutex::new(Some((body, options.progress_total))),
         host,
-        rare,
+        rare: OnceLock::new(),
     });
+    let (name, timeout) = (options.name, options.timeout);
+    if !name.is_empty() || timeout.is_some() {
+        shared.write_rare(|r| (r.name, r.timeout) = (name, timeout));
+    }
     let receiver = Receiver {
         shared: shared.clone(),
         batch: Batch::new(),

@@ -409,7 +409,7 @@ pub(crate) fn end(row: &RowRef, outcome: Outcome) {
     });
 }
 
-/// Prunes now when more than [`PRUNE_SLACK`] (or half the rows) ended entries wait.
+/// Prunes now when more than [`PRUNE_SLACK`] (or half the rows) ended rows wait.
 fn prune_if_many(l: &List) {
     let slack = PRUNE_SLACK.max(l.rows.try_borrow().map_or(0, |r| r.len() / 2));
     if l.ended.get() > l.keep_recent.get() + slack {
