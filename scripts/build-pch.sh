@@ -4,11 +4,8 @@
 # Does nothing when the precompiled header is newer than the header and than Qt's headers.
 # scripts/test.sh runs it first; run it yourself before a cold `cargo build` to build faster.
 #
-# GCC uses a precompiled header only when the file's compiler and options match; else it
-# includes the header as text. Of the options cc-rs passes, GCC requires the same
-# -std, -O level and target options: the one file here is made with what cargo's dev profile
-# passes to qworker's own C++ (debug info on), and GCC uses it for the dependencies' files too
-# (built without -g: the objects come out the same). Release builds include the header as text.
+# GCC uses a precompiled header only when the file's compiler and options fit (the same -std,
+# optimisation and target options; -g may differ); else it includes the header as text.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,17 +22,31 @@ fi
 qt="$("$qmake" -query QT_INSTALL_HEADERS)"
 header=scripts/pch/qt_prelude.h
 out=target/pch/qt_prelude.h.gch
-pch="$out/dev"
-if [ -f "$pch" ] && [ "$pch" -nt "$header" ] && [ "$pch" -nt "$qt/QtCore/qtcore-config.h" ]; then
-  exit 0
-fi
-mkdir -p "$out"
-# The flags cc-rs gives a dev-profile C++ file of a workspace member on x86_64 Linux, and
-# cxx-qt-build's -std=c++17.
-flags=(-O0 -ffunction-sections -fdata-sections -fPIC -g -gdwarf-4 -fno-omit-frame-pointer)
+# The flags cc-rs gives a C++ file on x86_64 Linux, with cxx-qt-build's -std=c++17: one file
+# per profile (GCC tries each file in the .gch directory and uses the first that fits).
+# dev: qworker's own C++ (debug info on); GCC uses it for the dependencies' files as well
+# (built without -g: their objects come out the same). release: -O3, line tables
+# (`debug = 1` in Cargo.toml), for the viewer and the benchmarks.
+common=(-ffunction-sections -fdata-sections -fPIC)
+frame=(-fno-omit-frame-pointer)
 case "$(uname -m)" in
-  x86_64) flags+=(-mno-omit-leaf-frame-pointer -m64 -march=x86-64) ;;
+  x86_64) frame+=(-mno-omit-leaf-frame-pointer); common_tail=(-m64 -march=x86-64) ;;
+  *) common_tail=() ;;
 esac
-"$cxx" "${flags[@]}" -std=c++17 -I "$qt" -I "$qt/QtCore" -x c++-header "$header" -o "$pch.tmp"
-mv "$pch.tmp" "$pch"
-echo "build-pch: $pch"
+build() {
+  local name="$1"; shift
+  local pch="$out/$name"
+  if [ -f "$pch" ] && [ "$pch" -nt "$header" ] && [ "$pch" -nt "$qt/QtCore/qtcore-config.h" ]; then
+    return 0
+  fi
+  "$cxx" "$@" "${common_tail[@]}" -std=c++17 -I "$qt" -I "$qt/QtCore" \
+    -x c++-header "$header" -o "$pch.tmp"
+  mv "$pch.tmp" "$pch"
+  echo "build-pch: $pch"
+}
+mkdir -p "$out"
+build dev -O0 "${common[@]}" -g -gdwarf-4 "${frame[@]}" &
+dev=$!
+build release -O3 "${common[@]}" -g1 -gdwarf-4 "${frame[@]}" &
+release=$!
+wait "$dev" && wait "$release"
