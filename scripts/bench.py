@@ -122,6 +122,8 @@ def build(args):
     cargo = shutil.which("cargo")
     if not cargo:
         sys.exit("bench: cargo not found (install Rust with rustup)")
+    # The precompiled Qt headers for the release build's C++ (docs/testing.md).
+    sh([os.path.join(ROOT, "scripts", "build-pch.sh")])
     proc = subprocess.run(
         [cargo, "build", "--release", "--bench", "qworker_bench",
          "--message-format=json-render-diagnostics"],
