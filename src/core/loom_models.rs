@@ -646,21 +646,31 @@ fn control_send_fifo() {
 
 /// The hub's drain (`qt/hub.rs`, `drain`) over a `Ready`, with entries that need `rounds`
 /// drains each: an entry reports `More` until its last round (the hub then re-queues it).
-/// Returns the ids in the order they were drained to `Empty`.
+/// Returns the ids in the order they were drained to `Empty`. Its linger (step 4) is one look
+/// at `has_ids` (the real one looks again until its time is up): every drain that runs out of
+/// ids lingers here, the most the hub's drain ever does.
 fn hub_gui(lp: &Loop, ready: &Ready, rounds: usize) -> Vec<u64> {
     let mut left = std::collections::HashMap::<u64, usize>::new();
     let mut done = Vec::new();
     while lp.next() {
         let mut again = Vec::new();
         loop {
-            let ids = ready.take_or_clear(!again.is_empty());
+            let mut ids = ready.take_or_clear(true);
             if ids.is_empty() {
                 if !again.is_empty() {
                     // `requeue_and_repost`
                     ready.requeue(again);
                     lp.post();
+                    break;
                 }
-                break;
+                if ready.has_ids() {
+                    // The linger saw an id: take it.
+                    continue;
+                }
+                ids = ready.take_or_clear(false);
+                if ids.is_empty() {
+                    break;
+                }
             }
             for id in ids {
                 let n = left.entry(id).or_insert(rounds);

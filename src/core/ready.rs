@@ -58,6 +58,11 @@ impl Ready {
         std::mem::take(&mut s.ids)
     }
 
+    /// Whether an id is queued (the drain's linger watches this; it takes nothing).
+    pub(crate) fn has_ids(&self) -> bool {
+        !lock(&self.state).ids.is_empty()
+    }
+
     /// Step 3: puts `first` ahead of the ids queued meanwhile; the caller re-posts the drain
     /// (`scheduled` stays set).
     pub(crate) fn requeue(&self, first: Vec<u64>) {

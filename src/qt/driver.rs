@@ -191,7 +191,10 @@ where
         let pool = self.handle.shared().read_rare(|r| r.pool.clone()).flatten();
         let pool = pool.as_ref().unwrap_or_else(|| Pool::global());
         match self.handle.start_once(pool) {
-            Ok(true) => Ok(()),
+            Ok(true) => {
+                hub::started_a_worker();
+                Ok(())
+            }
             Ok(false) => Err(StartError::AlreadyStarted),
             Err(e) => Err(StartError::Spawn(e)),
         }

@@ -12,6 +12,14 @@
 //! 3. It stops after [`SLICE`] and re-posts itself with the ids it did not reach first, then
 //!    the ones that still had events: input and paint events interleave with a flood, and no
 //!    worker starves another.
+//! 4. **Linger.** A drain that finds no more ids, while a callback or a future it ran started
+//!    a worker on the GUI thread, watches `ready` for up to [`LINGER`] (within its slice)
+//!    before it ends. A short worker started from a callback or an `.await` (a chain: each
+//!    result starts the next) then reports within the same drain, instead of the GUI thread
+//!    going to sleep and a posted drain waking it (a wake-up of an idle thread costs tens of
+//!    microseconds on a VM, more than such a worker). A drain lingers once per start it saw:
+//!    a worker that takes longer costs the GUI thread [`LINGER`] once, and a drain that
+//!    started nothing never lingers.
 //!
 //! # Invariants
 //!
@@ -22,13 +30,16 @@
 //!   "scheduled" until its drain reports `Empty`, and the hub re-queues it itself on `More`.
 //!   An entry made off the GUI thread is registered by a posted closure; a drain that runs
 //!   before it drops the id, so registration queues the id again.
+//! - Lingering changes no order and loses no wake: `scheduled` stays set while the drain
+//!   lingers (it is running), a push meanwhile posts nothing, and the drain then takes the ids
+//!   as in step 2; when it ends, it clears `scheduled` under the lock as before.
 //! - `ENTRIES` holds a weak reference while some owner (a Rust worker value or a `QWorker`)
 //!   keeps the entry alive, and a strong one for entries that run on their own (detached
 //!   workers, workers created off the GUI thread); strong entries go when `finished` was
 //!   delivered.
 
 use std::any::Any;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::pin::Pin;
@@ -71,6 +82,9 @@ pub struct QWorkerHubRust;
 
 /// How long one drain may deliver before it re-posts itself.
 pub(crate) const SLICE: Duration = Duration::from_millis(4);
+
+/// How long a drain that started a worker waits for its events before it ends (step 4).
+pub(crate) const LINGER: Duration = Duration::from_micros(50);
 
 /// The drain looks at the clock after this many entries (and after any entry that ran out
 /// of time itself).
@@ -126,6 +140,35 @@ pub(crate) type IdMap<V> = HashMap<u64, V, BuildHasherDefault<IdHasher>>;
 thread_local! {
     /// The entries of the GUI thread, by id.
     static ENTRIES: RefCell<IdMap<Entry>> = RefCell::new(IdMap::default());
+    /// A worker was started by what the running drain ran, since it last lingered (step 4).
+    static STARTED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Tells the running drain that a worker was started on this thread (by a callback or a
+/// future it ran): it lingers before it ends (step 4). Outside a drain this does nothing that
+/// matters: each drain forgets the starts made before it began.
+pub(crate) fn started_a_worker() {
+    STARTED.with(|s| s.set(true));
+}
+
+/// Step 4: waits, up to [`LINGER`] and never past `until`, for an id to be queued; `true` when
+/// one was. Only after a worker was started since the last linger.
+fn linger(hub: &Hub, until: Instant) -> bool {
+    if !STARTED.with(|s| s.replace(false)) {
+        return false;
+    }
+    let end = (Instant::now() + LINGER).min(until);
+    loop {
+        for _ in 0..64 {
+            std::hint::spin_loop();
+        }
+        if hub.ready.has_ids() {
+            return true;
+        }
+        if Instant::now() >= end {
+            return false;
+        }
+    }
 }
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
@@ -239,16 +282,26 @@ fn drain(_: Pin<&mut QWorkerHub>) {
     // only every few dozen events, so a thousand drains of one progress event each do not
     // cost a thousand clock reads.
     let until = Instant::now() + SLICE;
+    // Only starts made by what this drain runs count for its linger (step 4).
+    STARTED.with(|s| s.set(false));
     let mut again = Vec::new();
     let mut since_clock = 0u32;
     loop {
-        // With ids to re-post (`again`), `scheduled` stays set; otherwise finding none ends it.
-        let ids = hub.ready.take_or_clear(!again.is_empty());
+        // `scheduled` stays set here; only the last call below, finding none, clears it.
+        let mut ids = hub.ready.take_or_clear(true);
         if ids.is_empty() {
             if !again.is_empty() {
                 hub.requeue_and_repost(again);
+                return;
             }
-            return;
+            if linger(hub, until) {
+                continue;
+            }
+            // Nothing came: the drain ends, unless an id came after the linger looked.
+            ids = hub.ready.take_or_clear(false);
+            if ids.is_empty() {
+                return;
+            }
         }
         let mut rest = ids.into_iter();
         while let Some(id) = rest.next() {
