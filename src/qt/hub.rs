@@ -17,9 +17,9 @@
 //!    before it ends. A short worker started from a callback or an `.await` (a chain: each
 //!    result starts the next) then reports within the same drain, instead of the GUI thread
 //!    going to sleep and a posted drain waking it (a wake-up of an idle thread costs tens of
-//!    microseconds on a VM, more than such a worker). A drain lingers once per start it saw:
-//!    a worker that takes longer costs the GUI thread [`LINGER`] once, and a drain that
-//!    started nothing never lingers.
+//!    microseconds on a VM, more than such a worker). A drain lingers again only after
+//!    another start: a worker that takes longer costs the GUI thread [`LINGER`] once, and a
+//!    drain that started nothing never lingers.
 //!
 //! # Invariants
 //!
