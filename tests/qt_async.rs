@@ -92,6 +92,14 @@ fn main() {
         // ---------------- workers as futures ----------------
         ("a_workers_result_is_awaited", a_workers_result_is_awaited),
         (
+            "a_chain_of_awaited_workers_gives_every_result_in_order",
+            a_chain_of_awaited_workers_gives_every_result_in_order,
+        ),
+        (
+            "a_chain_of_workers_started_from_callbacks_delivers_each_in_order",
+            a_chain_of_workers_started_from_callbacks_delivers_each_in_order,
+        ),
+        (
             "errors_and_panics_are_awaited_as_stopped_errored",
             errors_and_panics_are_awaited_as_stopped_errored,
         ),
@@ -461,6 +469,84 @@ fn a_workers_result_is_awaited() {
         counter(5).result().await
     });
     assert_eq!(r.ok(), Some("counted"));
+}
+
+/// Worker `i` of a chain: most return at once; every seventh sleeps 300 µs, longer than the
+/// hub's linger (a drain that started a worker waits 50 µs for it), so its result comes in a
+/// drain of its own; every eleventh fails.
+fn chain_worker(i: u64) -> qworker::FunctionWorker<u64, String> {
+    qworker::function(move || -> Result<u64, String> {
+        if i % 7 == 3 {
+            std::thread::sleep(Duration::from_micros(300));
+        }
+        if i % 11 == 5 {
+            return Err(format!("worker {i} failed"));
+        }
+        Ok(i * 3)
+    })
+}
+
+/// What chain worker `i` gives, as the chain records it.
+fn chain_expected(i: u64) -> String {
+    if i % 11 == 5 {
+        format!("{i}: errored worker {i} failed")
+    } else {
+        format!("{i}: returned {}", i * 3)
+    }
+}
+
+fn a_chain_of_awaited_workers_gives_every_result_in_order() {
+    const N: u64 = 600;
+    let got = run("the await chain", async {
+        let mut got = Vec::new();
+        for i in 0..N {
+            got.push(match chain_worker(i).await {
+                Ok(v) => format!("{i}: returned {v}"),
+                Err(Stopped::Errored(e)) => format!("{i}: errored {e}"),
+                Err(other) => format!("{i}: {other:?}"),
+            });
+        }
+        got
+    });
+    let want: Vec<String> = (0..N).map(chain_expected).collect();
+    assert_eq!(got, want);
+}
+
+/// Starts chain worker `i`; its `finished` starts the next, until `n`. Each worker's events
+/// go to `log` as they are delivered.
+fn start_chain(i: u64, n: u64, log: Rc<RefCell<Vec<String>>>) {
+    let w = chain_worker(i);
+    let l = log.clone();
+    w.on_started(move || l.borrow_mut().push(format!("{i}: started")));
+    let l = log.clone();
+    w.on_returned(move |v| l.borrow_mut().push(format!("{i}: returned {v}")));
+    let l = log.clone();
+    w.on_errored(move |e| l.borrow_mut().push(format!("{i}: errored {e}")));
+    w.on_finished(move || {
+        log.borrow_mut().push(format!("{i}: finished"));
+        if i + 1 < n {
+            start_chain(i + 1, n, log.clone());
+        }
+    });
+    w.detach().expect("start");
+}
+
+fn a_chain_of_workers_started_from_callbacks_delivers_each_in_order() {
+    const N: u64 = 600;
+    let log = Rc::new(RefCell::new(Vec::new()));
+    start_chain(0, N, log.clone());
+    let last = format!("{}: finished", N - 1);
+    wait("the callback chain", || log.borrow().last() == Some(&last));
+    let want: Vec<String> = (0..N)
+        .flat_map(|i| {
+            [
+                format!("{i}: started"),
+                chain_expected(i),
+                format!("{i}: finished"),
+            ]
+        })
+        .collect();
+    assert_eq!(*log.borrow(), want);
 }
 
 fn errors_and_panics_are_awaited_as_stopped_errored() {
