@@ -39,9 +39,12 @@ build() {
   if [ -f "$pch" ] && [ "$pch" -nt "$header" ] && [ "$pch" -nt "$qt/QtCore/qtcore-config.h" ]; then
     return 0
   fi
+  # Written beside the .gch directory, then moved in: GCC tries every file in that directory,
+  # and a half-written one (an interrupted run) must not be among them.
+  local tmp="target/pch/$name.gch.tmp"
   "$cxx" "$@" "${common_tail[@]}" -std=c++17 -I "$qt" -I "$qt/QtCore" \
-    -x c++-header "$header" -o "$pch.tmp"
-  mv "$pch.tmp" "$pch"
+    -x c++-header "$header" -o "$tmp"
+  mv "$tmp" "$pch"
   echo "build-pch: $pch"
 }
 mkdir -p "$out"
