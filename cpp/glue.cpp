@@ -98,6 +98,26 @@ on_gui_thread()
   return app && QThread::currentThread() == app->thread();
 }
 
+namespace {
+// The application this thread was found to be the GUI thread of, its quit hook connected
+// (remember_gui_thread). A QPointer: once that application is destroyed it reads null, so a
+// later application at the same address is never taken for it.
+thread_local QPointer<QCoreApplication> knownGuiApp;
+}
+
+bool
+known_gui_thread()
+{
+  const auto* app = QCoreApplication::instance();
+  return app && knownGuiApp.data() == app;
+}
+
+void
+remember_gui_thread()
+{
+  knownGuiApp = QCoreApplication::instance();
+}
+
 void
 move_to_gui_thread(QObject& obj)
 {

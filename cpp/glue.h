@@ -19,6 +19,11 @@ bool signal_connected(const QObject& obj, int index);
 
 bool has_application();
 bool on_gui_thread();
+// Whether remember_gui_thread() was called on this thread for the current application object
+// (one thread-local read; false once that application is destroyed).
+bool known_gui_thread();
+// Remembers that this thread is the current application's GUI thread, its quit hook connected.
+void remember_gui_thread();
 void move_to_gui_thread(QObject& obj);
 void delete_later(QObject& obj);
 // Keeps QML's garbage collector away from an object Rust owns.

@@ -52,6 +52,11 @@ fn main() {
             "quit_right_after_a_finished_signal",
             quit_right_after_a_finished_signal,
         ),
+        // Last: it replaces the application object.
+        (
+            "a_new_application_object_gets_the_quit_hook_too",
+            a_new_application_object_gets_the_quit_hook_too,
+        ),
     ]);
 }
 
@@ -133,4 +138,40 @@ fn quit_right_after_a_finished_signal() {
     // Leave the process right after, with workers' QObjects still alive: exit code 0 is
     // checked by the test runner.
     std::mem::forget(w);
+}
+
+/// The first worker made for an application connects its `aboutToQuit` to the quit hook; the
+/// GUI thread then remembers it per application object. A new application object (glibc
+/// often puts it at the old one's address) must be connected again: its quit still asks the
+/// running worker to quit and waits for it.
+fn a_new_application_object_gets_the_quit_hook_too() {
+    APP.with_borrow_mut(|app| {
+        let old = std::mem::replace(&mut **app, cxx::UniquePtr::null());
+        drop(old); // destroys the first application object
+        **app = QGuiApplication::new();
+    });
+    let ran = Arc::new(AtomicBool::new(false));
+    let r = ran.clone();
+    let w = qworker::generator(move |cx: &mut Context<u32>| -> Result<(), BoxError> {
+        r.store(true, Ordering::SeqCst);
+        for k in 0.. {
+            cx.yield_(k)?;
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        Ok(())
+    })
+    .named("on-the-second-app");
+    w.on_yielded(|k| {
+        if *k == 3 {
+            qworker::exit_application(0);
+        }
+    });
+    w.start().unwrap();
+    assert_eq!(exec(), 0);
+    assert!(ran.load(Ordering::SeqCst));
+    assert!(
+        w.is_abort_requested(),
+        "the second application's aboutToQuit asked the worker to quit"
+    );
+    assert_eq!(Pool::global().live_workers(), 0, "awaited at aboutToQuit");
 }

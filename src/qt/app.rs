@@ -83,6 +83,22 @@ pub fn install_quit_hook() {
     }
 }
 
+/// Whether this is the GUI thread, with [`install_quit_hook`] done for the current application
+/// object: what every worker made asks. After the first time on the GUI thread it is one
+/// thread-local read (`known_gui_thread`), not the two thread lookups of `on_gui_thread` and
+/// the hook's check.
+pub(crate) fn gui_thread_with_quit_hook() -> bool {
+    if glue::known_gui_thread() {
+        return true;
+    }
+    let gui = glue::on_gui_thread();
+    if gui {
+        install_quit_hook();
+        glue::remember_gui_thread();
+    }
+    gui
+}
+
 /// `true` on the thread of the `QCoreApplication` (the GUI thread).
 pub fn is_gui_thread() -> bool {
     glue::on_gui_thread()

@@ -17,6 +17,8 @@ pub(crate) mod ffi {
         fn signal_connected(obj: &QObject, index: i32) -> bool;
         fn has_application() -> bool;
         fn on_gui_thread() -> bool;
+        fn known_gui_thread() -> bool;
+        fn remember_gui_thread();
         fn move_to_gui_thread(obj: Pin<&mut QObject>);
         fn delete_later(obj: Pin<&mut QObject>);
         fn set_cpp_ownership(obj: Pin<&mut QObject>);
@@ -31,8 +33,8 @@ pub(crate) mod ffi {
 
 pub(crate) use ffi::{
     connect_about_to_quit, delete_later, exit_application, has_application, install_quit_filter,
-    move_to_gui_thread, on_gui_thread, qml_module_anchor, request_quit, set_cpp_ownership,
-    signal_connected, signal_index, single_shot,
+    known_gui_thread, move_to_gui_thread, on_gui_thread, qml_module_anchor, remember_gui_thread,
+    request_quit, set_cpp_ownership, signal_connected, signal_index, single_shot,
 };
 
 /// Log levels of [`log`].

@@ -172,14 +172,11 @@ where
     E: Display + Send + 'static,
 {
     // On the GUI thread there is an application; elsewhere check (one call fewer per worker).
-    let gui = glue::on_gui_thread();
+    let gui = app::gui_thread_with_quit_hook();
     assert!(
         gui || glue::has_application(),
         "qworker: create a QGuiApplication (or QCoreApplication) before creating workers"
     );
-    if gui {
-        app::install_quit_hook();
-    }
     let typed = make_driver(body, kind, Options::default());
     let ctl = typed.ctl.clone();
     let home = if gui {
