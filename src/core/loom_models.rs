@@ -652,14 +652,16 @@ fn control_send_fifo() {
 fn hub_gui(lp: &Loop, ready: &Ready, rounds: usize) -> Vec<u64> {
     let mut left = std::collections::HashMap::<u64, usize>::new();
     let mut done = Vec::new();
+    // The buffer kept between drains (`SPARE`), swapped with the list's at each take.
+    let mut ids = Vec::new();
     while lp.next() {
         let mut again = Vec::new();
         loop {
-            let mut ids = ready.take_or_clear(true);
+            ready.take_into(true, &mut ids);
             if ids.is_empty() {
                 if !again.is_empty() {
                     // `requeue_and_repost`
-                    ready.requeue(again);
+                    ids = ready.requeue(std::mem::take(&mut again));
                     lp.post();
                     break;
                 }
@@ -667,12 +669,12 @@ fn hub_gui(lp: &Loop, ready: &Ready, rounds: usize) -> Vec<u64> {
                     // The linger saw an id: take it.
                     continue;
                 }
-                ids = ready.take_or_clear(false);
+                ready.take_into(false, &mut ids);
                 if ids.is_empty() {
                     break;
                 }
             }
-            for id in ids {
+            for &id in &ids {
                 let n = left.entry(id).or_insert(rounds);
                 *n -= 1;
                 if *n == 0 {

@@ -5,7 +5,7 @@
 //!
 //! 1. A wake calls [`Ready::push`]: the id is queued, and the caller posts a drain only when
 //!    `push` says so (no drain was posted or running).
-//! 2. The drain calls [`Ready::take_or_clear`] until it gets no ids: each call takes every id
+//! 2. The drain calls [`Ready::take_into`] until it gets no ids: each call takes every id
 //!    queued so far; the call that finds none clears `scheduled` (unless the drain keeps it to
 //!    re-post), which ends the drain.
 //! 3. A drain that stops early (its time slice) calls [`Ready::requeue`] with the ids it did
@@ -17,6 +17,13 @@
 //!   the lock and only when no id is queued, so an id pushed after that posts a new drain: no
 //!   wake is lost, and at most one drain is posted at a time.
 //! - Ids come out in the order they were pushed; requeued ids go before those pushed meanwhile.
+//!
+//! # Buffers
+//!
+//! The drain hands in an empty buffer each time it takes the ids ([`Ready::take_into`]) and
+//! gets one back from [`Ready::requeue`], so the list and the drain swap two vectors that keep
+//! their capacity: a burst of ten thousand wakes grows the list once, not once per drain, and
+//! a push on a pool thread does not reallocate under the lock.
 
 use super::sync::{Mutex, lock};
 
@@ -47,15 +54,16 @@ impl Ready {
         !std::mem::replace(&mut s.scheduled, true)
     }
 
-    /// Step 2: takes every queued id. When none is queued and `keep` is false, clears
-    /// `scheduled` (the drain ends; the next push posts a new one). With `keep` the caller
-    /// re-posts (step 3), so `scheduled` stays set.
-    pub(crate) fn take_or_clear(&self, keep: bool) -> Vec<u64> {
+    /// Step 2: takes every queued id into `ids`. When none is queued and `keep` is false,
+    /// clears `scheduled` (the drain ends; the next push posts a new one). With `keep` the
+    /// caller re-posts (step 3), so `scheduled` stays set. The list keeps `ids`'s buffer (cleared first) for the next pushes (see "# Buffers").
+    pub(crate) fn take_into(&self, keep: bool, ids: &mut Vec<u64>) {
+        ids.clear();
         let mut s = lock(&self.state);
         if s.ids.is_empty() && !keep {
             s.scheduled = false;
         }
-        std::mem::take(&mut s.ids)
+        std::mem::swap(&mut s.ids, ids);
     }
 
     /// Whether an id is queued (the drain's linger watches this; it takes nothing).
@@ -64,10 +72,11 @@ impl Ready {
     }
 
     /// Step 3: puts `first` ahead of the ids queued meanwhile; the caller re-posts the drain
-    /// (`scheduled` stays set).
-    pub(crate) fn requeue(&self, first: Vec<u64>) {
+    /// (`scheduled` stays set). Returns the emptied buffer of those ids, for the next take.
+    pub(crate) fn requeue(&self, first: Vec<u64>) -> Vec<u64> {
         let mut s = lock(&self.state);
-        let later = std::mem::replace(&mut s.ids, first);
-        s.ids.extend(later);
+        let mut later = std::mem::replace(&mut s.ids, first);
+        s.ids.append(&mut later);
+        later
     }
 }

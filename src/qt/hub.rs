@@ -142,7 +142,12 @@ thread_local! {
     static ENTRIES: RefCell<IdMap<Entry>> = RefCell::new(IdMap::default());
     /// A worker was started by what the running drain ran, since it last lingered (step 4).
     static STARTED: Cell<bool> = const { Cell::new(false) };
+    /// The drain's buffer of ids between drains (`core::ready`, `# Buffers`).
+    static SPARE: Cell<Vec<u64>> = const { Cell::new(Vec::new()) };
 }
+
+/// A buffer of ids larger than this (in ids) is not kept between drains.
+const SPARE_MAX: usize = 1 << 16;
 
 /// Tells the running drain that a worker was started on this thread (by a callback or a
 /// future it ran): it lingers before it ends (step 4). Outside a drain this does nothing that
@@ -230,9 +235,11 @@ impl Hub {
         let _ = self.thread.queue(move |_| f());
     }
 
-    fn requeue_and_repost(&self, first: Vec<u64>) {
-        self.ready.requeue(first);
+    /// Returns the emptied buffer the ready list gave back.
+    fn requeue_and_repost(&self, first: Vec<u64>) -> Vec<u64> {
+        let spare = self.ready.requeue(first);
         let _ = self.thread.queue(drain);
+        spare
     }
 }
 
@@ -277,7 +284,17 @@ fn lookup_owned(id: u64) -> Option<(Rc<dyn Drain>, bool)> {
 
 /// The posted drain (steps 2 and 3): delivers for every ready entry, within one time slice.
 fn drain(_: Pin<&mut QWorkerHub>) {
-    let hub = hub();
+    // The buffer the ready list and the drain swap (`core::ready`, `# Buffers`). A drain
+    // nested in a callback (one that runs the event loop) finds none and makes its own.
+    let mut ids = SPARE.take();
+    drain_slice(hub(), &mut ids);
+    ids.clear();
+    if ids.capacity() <= SPARE_MAX {
+        SPARE.set(ids);
+    }
+}
+
+fn drain_slice(hub: &Hub, ids: &mut Vec<u64>) {
     // One clock read per slice, and one per few entries: an entry reads the clock itself
     // only every few dozen events, so a thousand drains of one progress event each do not
     // cost a thousand clock reads.
@@ -288,23 +305,25 @@ fn drain(_: Pin<&mut QWorkerHub>) {
     let mut since_clock = 0u32;
     loop {
         // `scheduled` stays set here; only the last call below, finding none, clears it.
-        let mut ids = hub.ready.take_or_clear(true);
+        hub.ready.take_into(true, ids);
         if ids.is_empty() {
             if !again.is_empty() {
-                hub.requeue_and_repost(again);
+                *ids = hub.requeue_and_repost(again);
                 return;
             }
             if linger(hub, until) {
                 continue;
             }
             // Nothing came: the drain ends, unless an id came after the linger looked.
-            ids = hub.ready.take_or_clear(false);
+            hub.ready.take_into(false, ids);
             if ids.is_empty() {
                 return;
             }
         }
-        let mut rest = ids.into_iter();
-        while let Some(id) = rest.next() {
+        let mut next = 0;
+        while next < ids.len() {
+            let id = ids[next];
+            next += 1;
             let Some((entry, strong)) = lookup_owned(id) else {
                 continue;
             };
@@ -335,9 +354,10 @@ fn drain(_: Pin<&mut QWorkerHub>) {
             }
             if late {
                 // Out of time: the ones not reached go first next time.
-                let mut first: Vec<u64> = rest.collect();
-                first.append(&mut again);
-                hub.requeue_and_repost(first);
+                ids.drain(..next);
+                ids.append(&mut again);
+                let first = std::mem::take(ids);
+                *ids = hub.requeue_and_repost(first);
                 return;
             }
         }
