@@ -141,9 +141,9 @@ fn quit_right_after_a_finished_signal() {
 }
 
 /// The first worker made for an application connects its `aboutToQuit` to the quit hook; the
-/// GUI thread then remembers it per application object. A new application object (glibc
-/// often puts it at the old one's address) must be connected again: its quit still asks the
-/// running worker to quit and waits for it.
+/// GUI thread then remembers it per application object. A new application object (which may
+/// be at the old one's address) must be connected again: its quit still asks the running
+/// worker to quit and waits for it.
 fn a_new_application_object_gets_the_quit_hook_too() {
     APP.with_borrow_mut(|app| {
         let old = std::mem::replace(&mut **app, cxx::UniquePtr::null());

@@ -22,8 +22,8 @@
 //!
 //! The drain hands in an empty buffer each time it takes the ids ([`Ready::take_into`]) and
 //! gets one back from [`Ready::requeue`], so the list and the drain swap two vectors that keep
-//! their capacity: a burst of ten thousand wakes grows the list once, not once per drain, and
-//! a push on a pool thread does not reallocate under the lock.
+//! their capacity: the first push after a drain does not allocate under the lock, and the drain
+//! frees nothing.
 
 use super::sync::{Mutex, lock};
 
@@ -56,7 +56,8 @@ impl Ready {
 
     /// Step 2: takes every queued id into `ids`. When none is queued and `keep` is false,
     /// clears `scheduled` (the drain ends; the next push posts a new one). With `keep` the
-    /// caller re-posts (step 3), so `scheduled` stays set. The list keeps `ids`'s buffer (cleared first) for the next pushes (see "# Buffers").
+    /// caller re-posts (step 3), so `scheduled` stays set. The list keeps `ids`'s buffer
+    /// (cleared first) for the next pushes (see "# Buffers").
     pub(crate) fn take_into(&self, keep: bool, ids: &mut Vec<u64>) {
         ids.clear();
         let mut s = lock(&self.state);
