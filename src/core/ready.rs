@@ -17,6 +17,10 @@
 //!   the lock and only when no id is queued, so an id pushed after that posts a new drain: no
 //!   wake is lost, and at most one drain is posted at a time.
 //! - Ids come out in the order they were pushed; requeued ids go before those pushed meanwhile.
+//! - `queued` is `!ids.is_empty()` whenever the lock is free: every change of the ids stores
+//!   it under the lock. [`Ready::has_ids`] reads it without the lock, so it may be late; only
+//!   the linger's look uses it, and the drain then decides under the lock (a late "no" costs
+//!   one more look or ends a drain that `take_into(false)` would have ended anyway).
 //!
 //! # Buffers
 //!
@@ -25,7 +29,8 @@
 //! their capacity: the first push after a drain does not allocate under the lock, and the drain
 //! frees nothing.
 
-use super::sync::{Mutex, lock};
+use super::sync::{AtomicBool, Mutex, lock};
+use std::sync::atomic::Ordering;
 
 struct State {
     ids: Vec<u64>,
@@ -35,6 +40,10 @@ struct State {
 /// The ids waiting for a drain, and the drain's pending flag (see the module note).
 pub(crate) struct Ready {
     state: Mutex<State>,
+    /// Whether `ids` is non-empty, for a look without the lock ([`Ready::has_ids`]). Written
+    /// only under the lock, at every change of `ids`; a reader without the lock may see it
+    /// late, which the linger's look allows (the drain decides under the lock).
+    queued: AtomicBool,
 }
 
 impl Ready {
@@ -44,6 +53,7 @@ impl Ready {
                 ids: Vec::new(),
                 scheduled: false,
             }),
+            queued: AtomicBool::new(false),
         }
     }
 
@@ -51,6 +61,7 @@ impl Ready {
     pub(crate) fn push(&self, id: u64) -> bool {
         let mut s = lock(&self.state);
         s.ids.push(id);
+        self.queued.store(true, Ordering::Release);
         !std::mem::replace(&mut s.scheduled, true)
     }
 
@@ -65,11 +76,13 @@ impl Ready {
             s.scheduled = false;
         }
         std::mem::swap(&mut s.ids, ids);
+        self.queued.store(false, Ordering::Release);
     }
 
-    /// Whether an id is queued (the drain's linger watches this; it takes nothing).
+    /// Whether an id is queued (the drain's linger watches this; it takes nothing). One
+    /// atomic load, no lock: a look every few pauses must not contend with the pushes.
     pub(crate) fn has_ids(&self) -> bool {
-        !lock(&self.state).ids.is_empty()
+        self.queued.load(Ordering::Acquire)
     }
 
     /// Step 3: puts `first` ahead of the ids queued meanwhile; the caller re-posts the drain
@@ -78,6 +91,7 @@ impl Ready {
         let mut s = lock(&self.state);
         let mut later = std::mem::replace(&mut s.ids, first);
         s.ids.append(&mut later);
+        self.queued.store(!s.ids.is_empty(), Ordering::Release);
         later
     }
 }
