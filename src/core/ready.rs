@@ -19,8 +19,9 @@
 //! - Ids come out in the order they were pushed; requeued ids go before those pushed meanwhile.
 //! - `queued` is `!ids.is_empty()` whenever the lock is free: every change of the ids stores
 //!   it under the lock. [`Ready::has_ids`] reads it without the lock, so it may be late; only
-//!   the linger's look uses it, and the drain then decides under the lock (a late "no" costs
-//!   one more look or ends a drain that `take_into(false)` would have ended anyway).
+//!   the linger's look uses it, and what the drain does next is decided under the lock: a
+//!   late "no" costs another look, or, at the linger's end, `take_into(false)` finds the id;
+//!   a late "yes" makes the drain take an empty list and end as it would have.
 //!
 //! # Buffers
 //!

@@ -164,9 +164,9 @@ fn linger(hub: &Hub, until: Instant) -> bool {
     }
     let end = (Instant::now() + LINGER).min(until);
     loop {
-        // A look every 4 pauses (one atomic load), the clock every 16 looks. A pause costs
-        // tens of cycles on some CPUs and far more on others (and in some VMs): a look every
-        // 64 pauses made W9's await chain wait for it on an EPYC VM (docs/BENCHMARKS.md).
+        // A look every 4 pauses (one atomic load), the clock every 16 looks. What a pause
+        // costs differs between CPUs and VMs: a look every 64 pauses made W9's await chain
+        // wait for it on an EPYC VM (docs/BENCHMARKS.md, "Latest").
         for _ in 0..16 {
             for _ in 0..4 {
                 std::hint::spin_loop();
