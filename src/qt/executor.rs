@@ -447,13 +447,22 @@ where
     if !glue::has_application() {
         return Err(SpawnError::NoApplication);
     }
-    if !glue::on_gui_thread() {
+    // Once a worker was made here, this thread is known as the current application's GUI
+    // thread with `aboutToQuit` connected (`app::gui_thread_with_quit_hook`): one
+    // thread-local read instead of the two thread lookups, and no reconnection check.
+    let known = glue::known_gui_thread();
+    if !known && !glue::on_gui_thread() {
         return Err(SpawnError::NotGuiThread);
     }
     if CLOSED.with(Cell::get) {
         return Err(SpawnError::Quit);
     }
-    app::on_application_quit(on_about_to_quit);
+    // Listed once per process; connected per application object (done already when known).
+    static LISTED: AtomicBool = AtomicBool::new(false);
+    if !known || !LISTED.load(Ordering::Acquire) {
+        app::on_application_quit(on_about_to_quit);
+        LISTED.store(true, Ordering::Release);
+    }
     let id = hub::next_id();
     let state = Rc::new(JoinState {
         id,
