@@ -24,6 +24,7 @@
 //! 12. `pace` — paced progress: a body reporting faster than `PROGRESS_INTERVAL` wakes its
 //!     receiver at most about once per interval; one pacer thread delivers the postponed wakes.
 //! 13. `reap` — one thread that drops floods of discarded values, so the GUI thread does not.
+//! 14. `small_body` — a body as its task keeps it: inline when its closure is small.
 
 pub(crate) mod context;
 pub(crate) mod control;
@@ -35,6 +36,7 @@ pub(crate) mod pool;
 pub(crate) mod ready;
 mod reap;
 mod sched;
+pub(crate) mod small_body;
 mod sync;
 pub(crate) mod task;
 pub(crate) mod work;
@@ -52,6 +54,8 @@ pub(crate) use sync::lock;
 pub(crate) use mailbox::WakeBy;
 pub use mailbox::{Drained, Waker};
 pub use pool::SpawnError;
+pub(crate) use small_body::SmallBody;
 pub use task::{Body, Handle, Options, Parts, Receiver, STUCK_REPORT_AFTER, Task, task};
 pub(crate) use task::{Host, Shared, Unstarted, task_woken_by};
 pub use work::{function_body, iter_body, work_body};
+pub(crate) use work::{function_fn, iter_fn, work_fn};

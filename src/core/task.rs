@@ -18,6 +18,7 @@ use super::event::{Aborted, Event, Progress, WorkerError, WorkerKind, panic_mess
 use super::mailbox::{Batch, Drained, Mailbox, Policy, WakeBy, Waker};
 use super::pace::{self, Paced};
 use super::pool::{Member, Pool, SpawnError};
+use super::small_body::SmallBody;
 use super::sync::lock;
 
 /// A worker body: runs once on a pool thread.
@@ -96,7 +97,7 @@ impl Host {
 }
 
 /// A started body waiting for its pool thread, and its progress total.
-type Pending<Y, S, R, E> = (Body<Y, S, R, E>, Option<u64>);
+type Pending<Y, S, R, E> = (SmallBody<Y, S, R, E>, Option<u64>);
 
 impl<Y, S, R, E> Shared<Y, S, R, E> {
     fn park_event(&self, p: Park) {
@@ -393,7 +394,7 @@ where
     E: Send + 'static,
 {
     let (handle, receiver) = task_woken_by(
-        body,
+        SmallBody::new(body),
         options,
         WakeBy::Boxed(waker),
         Host::new(0, WorkerKind::Generator),
@@ -411,7 +412,7 @@ pub(crate) type Ends<Y, S, R, E> = (Handle<Y, S, R, E>, Receiver<Y, S, R, E>);
 /// no allocation), its [`Host`] data inside, and no [`Task`]: the handle starts it
 /// ([`Handle::start_once`]).
 pub(crate) fn task_woken_by<Y, S, R, E>(
-    body: Body<Y, S, R, E>,
+    body: SmallBody<Y, S, R, E>,
     options: Options,
     waker: WakeBy,
     host: Host,
@@ -500,8 +501,11 @@ where
     }
 }
 
-fn run<Y, S, R, E>(shared: &Arc<Shared<Y, S, R, E>>, body: Body<Y, S, R, E>, total: Option<u64>)
-where
+fn run<Y, S, R, E>(
+    shared: &Arc<Shared<Y, S, R, E>>,
+    body: SmallBody<Y, S, R, E>,
+    total: Option<u64>,
+) where
     Y: Send + 'static,
     S: Send + 'static,
     R: Send + 'static,
@@ -521,7 +525,7 @@ where
     } else {
         let port: Arc<dyn Port<Y, S>> = shared.clone();
         let mut cx = Context::new(port, total);
-        Some(catch_unwind(AssertUnwindSafe(move || body(&mut cx))))
+        Some(catch_unwind(AssertUnwindSafe(move || body.call(&mut cx))))
     };
     let (quit, unreceived) = shared.control.close();
     drop(armed);

@@ -4,6 +4,7 @@
 use std::convert::Infallible;
 
 use super::context::{Context, NoYield};
+use super::small_body::BodyFn;
 use super::task::Body;
 
 /// A worker as a type of your own (the counterpart of subclassing superqt's `WorkerBase`).
@@ -46,8 +47,8 @@ pub trait Work: Send + 'static {
 }
 
 /// The body of a [`Work`] value.
-pub fn work_body<W: Work>(mut work: W) -> Body<W::Yield, W::Input, W::Output, W::Error> {
-    Box::new(move |cx| work.work(cx))
+pub fn work_body<W: Work>(work: W) -> Body<W::Yield, W::Input, W::Output, W::Error> {
+    Box::new(work_fn(work))
 }
 
 /// The body of a function worker that needs no context.
@@ -55,7 +56,7 @@ pub fn function_body<R, E, F>(f: F) -> Body<NoYield, (), R, E>
 where
     F: FnOnce() -> Result<R, E> + Send + 'static,
 {
-    Box::new(move |_cx| f())
+    Box::new(function_fn(f))
 }
 
 /// A body that yields every item of `iter`; returns `()`; stops early on quit.
@@ -64,12 +65,39 @@ where
     I: IntoIterator + Send + 'static,
     I::Item: Send + 'static,
 {
-    Box::new(move |cx| {
+    Box::new(iter_fn(iter))
+}
+
+// The same three bodies unboxed, for the Qt layer: a task stores a small closure inline
+// (`small_body.rs`), so these cost a worker no allocation when their captures are small.
+
+/// [`work_body`], unboxed.
+pub(crate) fn work_fn<W: Work>(
+    mut work: W,
+) -> impl BodyFn<W::Yield, W::Input, W::Output, W::Error> {
+    move |cx| work.work(cx)
+}
+
+/// [`function_body`], unboxed.
+pub(crate) fn function_fn<R, E, F>(f: F) -> impl BodyFn<NoYield, (), R, E>
+where
+    F: FnOnce() -> Result<R, E> + Send + 'static,
+{
+    move |_cx| f()
+}
+
+/// [`iter_body`], unboxed.
+pub(crate) fn iter_fn<I>(iter: I) -> impl BodyFn<I::Item, (), (), Infallible>
+where
+    I: IntoIterator + Send + 'static,
+    I::Item: Send + 'static,
+{
+    move |cx| {
         for item in iter {
             if cx.yield_(item).is_err() {
                 break; // the runner reports `aborted`
             }
         }
         Ok(())
-    })
+    }
 }

@@ -61,7 +61,8 @@ use super::qobject::QWorker;
 use super::tasks::{self, Changed, Outcome, RowRef};
 use super::variant::{ConvertError, FromVariant, ToVariant, YieldVariant};
 use crate::core::{
-    Body, Drained, Handle, Host, Options, Receiver, Shared, SpawnError, Unstarted, task_woken_by,
+    Drained, Handle, Host, Options, Receiver, Shared, SmallBody, SpawnError, Unstarted,
+    task_woken_by,
 };
 use crate::{Event, NoYield, Pool, Progress, SendError, WorkerError, WorkerKind, WorkerState};
 
@@ -363,7 +364,7 @@ pub(crate) type Maker = Box<dyn FnOnce(Options) -> Rc<dyn Driver>>;
 /// woken through the hub. For workers built in Rust and for registered tasks that QML or C++
 /// start by name. Not registered with the hub yet: the caller decides who owns it.
 pub(crate) fn make_driver<Y, S, R, E>(
-    body: Body<Y, S, R, E>,
+    body: SmallBody<Y, S, R, E>,
     kind: WorkerKind,
     options: Options,
 ) -> Rc<TypedDriver<Y, S, R, E>>
@@ -408,7 +409,7 @@ enum OnDemandRow {
 /// function worker whose body fails with `message`, so the user sees `errored` saying why.
 pub(crate) fn failing(message: String, options: Options) -> Rc<dyn Driver> {
     make_driver::<NoYield, (), (), String>(
-        Box::new(move |_cx| Err(message)),
+        SmallBody::new(move |_cx| Err(message)),
         WorkerKind::Function,
         options,
     )

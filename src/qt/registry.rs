@@ -18,7 +18,7 @@ use super::qobject::set_task_source;
 use super::variant::{ConvertError, FromVariant, ToVariant, YieldVariant};
 use crate::Context;
 use crate::WorkerKind;
-use crate::core::lock;
+use crate::core::{SmallBody, lock};
 
 type Factory = Arc<dyn Fn(&[QVariant]) -> Result<Maker, String> + Send + Sync>;
 
@@ -122,7 +122,7 @@ where
     let a =
         A::from_args(args).map_err(|e| format!("task '{name}' takes {}: {e}", A::signature()))?;
     Ok(Box::new(move |options| {
-        make_driver(Box::new(move |cx| body(a, cx)), kind, options) as Rc<dyn Driver>
+        make_driver(SmallBody::new(move |cx| body(a, cx)), kind, options) as Rc<dyn Driver>
     }))
 }
 

@@ -32,7 +32,7 @@ use super::glue::{self, Level, log};
 use super::hub::{self, Drain};
 use super::qobject::{QWorker, new_qworker_for};
 use super::variant::{FromVariant, ToVariant, YieldVariant};
-use crate::core::{Body, Options, function_body, iter_body, work_body};
+use crate::core::{Options, SmallBody, function_fn, iter_fn, work_fn};
 use crate::{
     BoxError, Context, Event, NoYield, Policy, Pool, Progress, SendError, Work, WorkerError,
     WorkerKind, WorkerState,
@@ -164,7 +164,7 @@ impl<R, E> fmt::Debug for FunctionWorker<R, E> {
     }
 }
 
-fn build<Y, S, R, E>(body: Body<Y, S, R, E>, kind: WorkerKind) -> WorkerBase<Y, S, R, E>
+fn build<Y, S, R, E>(body: SmallBody<Y, S, R, E>, kind: WorkerKind) -> WorkerBase<Y, S, R, E>
 where
     Y: YieldVariant + Send + 'static,
     S: FromVariant + Send + 'static,
@@ -231,7 +231,7 @@ where
     E: Display + Send + 'static,
 {
     GeneratorWorker {
-        base: build(Box::new(body), WorkerKind::Generator),
+        base: build(SmallBody::new(body), WorkerKind::Generator),
     }
 }
 
@@ -251,7 +251,7 @@ where
     E: Display + Send + 'static,
 {
     FunctionWorker {
-        base: build(function_body(f), WorkerKind::Function),
+        base: build(SmallBody::new(function_fn(f)), WorkerKind::Function),
     }
 }
 
@@ -278,7 +278,7 @@ where
     E: Display + Send + 'static,
 {
     FunctionWorker {
-        base: build(Box::new(f), WorkerKind::Function),
+        base: build(SmallBody::new(f), WorkerKind::Function),
     }
 }
 
@@ -295,7 +295,7 @@ where
     I::Item: ToVariant + Send + 'static,
 {
     GeneratorWorker {
-        base: build(iter_body(iter), WorkerKind::Generator),
+        base: build(SmallBody::new(iter_fn(iter)), WorkerKind::Generator),
     }
 }
 
@@ -329,7 +329,7 @@ where
     W::Error: Display,
 {
     GeneratorWorker {
-        base: build(work_body(work), WorkerKind::Generator),
+        base: build(SmallBody::new(work_fn(work)), WorkerKind::Generator),
     }
 }
 
