@@ -8,7 +8,8 @@
 //!    hub has no drain posted (`scheduled` false), posts one to the hub's QObject on the GUI
 //!    thread. A burst of ten thousand workers costs a handful of posted events, not one each.
 //! 2. The drain (GUI thread) swaps `ready` out and drains each entry, looked up in `ENTRIES`
-//!    (a GUI-thread-only map, id -> entry).
+//!    (GUI-thread only, id -> entry: a table indexed by the id for ids made on the GUI
+//!    thread, a map for the others; see [`Entries`]).
 //! 3. It stops after [`SLICE`] and re-posts itself with the ids it did not reach first, then
 //!    the ones that still had events: input and paint events interleave with a flood, and no
 //!    worker starves another.
@@ -137,9 +138,122 @@ impl Hasher for IdHasher {
 /// A map keyed by hub id ([`IdHasher`]).
 pub(crate) type IdMap<V> = HashMap<u64, V, BuildHasherDefault<IdHasher>>;
 
+/// An id with this bit is kept in [`Entries`]' map; one without it names a slot of its table
+/// (see [`Entries`]).
+const MAPPED: u64 = 1 << 63;
+
+/// The GUI thread's entries. An id made on the GUI thread ([`next_id`], once the thread is
+/// known) names a slot of `slots`: its index in the low 32 bits and the slot's generation
+/// above, so registering, finding and forgetting it index a vector (a short worker does each
+/// at least once; a hash map cost about 350 instructions per worker). Ids made elsewhere
+/// (with [`MAPPED`]), and an id registered again after it was forgotten, go to `map`.
+///
+/// # Invariants
+///
+/// - A slot is named by one id at a time: `reserve` moves its generation on whenever it
+///   reuses it, so a stale id (one still in the ready list, say) names nothing and finds
+///   nothing in `map` either.
+/// - An id is in the table or in `map`, never both: `insert` puts it in its slot only while
+///   the slot is named by it and not free.
+/// - A free slot is on `free` exactly once: only `remove` frees a slot, and only one that is
+///   named and not free.
+#[derive(Default)]
+struct Entries {
+    slots: Vec<Slot>,
+    /// The free slots, the last freed on top.
+    free: Vec<u32>,
+    map: IdMap<Entry>,
+}
+
+struct Slot {
+    /// The id that names the slot (the last one, while it is free).
+    id: u64,
+    state: SlotState,
+}
+
+enum SlotState {
+    Free,
+    /// Named by an id that has no entry yet.
+    Reserved,
+    Used(Entry),
+}
+
+/// The generation's bits of a slot id (31: `MAPPED` is the top bit).
+const GENERATION: u64 = (MAPPED - 1) >> 32;
+
+impl Entries {
+    /// A fresh id naming a slot of its own (reserved until an entry is registered under it).
+    fn reserve(&mut self) -> u64 {
+        if let Some(i) = self.free.pop() {
+            let slot = &mut self.slots[i as usize];
+            let generation = (((slot.id >> 32) & GENERATION) % GENERATION) + 1;
+            slot.id = (generation << 32) | u64::from(i);
+            slot.state = SlotState::Reserved;
+            return slot.id;
+        }
+        let Ok(i) = u32::try_from(self.slots.len()) else {
+            return MAPPED | NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        };
+        let id = (1 << 32) | u64::from(i);
+        self.slots.push(Slot {
+            id,
+            state: SlotState::Reserved,
+        });
+        id
+    }
+
+    /// The slot `id` names, if it is not free.
+    fn named(&mut self, id: u64) -> Option<&mut Slot> {
+        if id & MAPPED != 0 {
+            return None;
+        }
+        let slot = self.slots.get_mut(id as u32 as usize)?;
+        (slot.id == id && !matches!(slot.state, SlotState::Free)).then_some(slot)
+    }
+
+    /// Registers `entry` under `id`; returns the entry it replaced.
+    fn insert(&mut self, id: u64, entry: Entry) -> Option<Entry> {
+        match self.named(id) {
+            Some(slot) => match std::mem::replace(&mut slot.state, SlotState::Used(entry)) {
+                SlotState::Used(old) => Some(old),
+                SlotState::Free | SlotState::Reserved => None,
+            },
+            None => self.map.insert(id, entry),
+        }
+    }
+
+    /// Forgets `id` (freeing its slot); returns its entry.
+    fn remove(&mut self, id: u64) -> Option<Entry> {
+        if let Some(slot) = self.named(id) {
+            let old = std::mem::replace(&mut slot.state, SlotState::Free);
+            self.free.push(id as u32);
+            return match old {
+                SlotState::Used(e) => Some(e),
+                SlotState::Free | SlotState::Reserved => None,
+            };
+        }
+        self.map.remove(&id)
+    }
+
+    fn get(&self, id: u64) -> Option<&Entry> {
+        if id & MAPPED == 0
+            && let Some(slot) = self.slots.get(id as u32 as usize)
+            && slot.id == id
+        {
+            return match &slot.state {
+                SlotState::Used(e) => Some(e),
+                // Freed: registered again, if at all, in the map.
+                SlotState::Free => self.map.get(&id),
+                SlotState::Reserved => None,
+            };
+        }
+        self.map.get(&id)
+    }
+}
+
 thread_local! {
     /// The entries of the GUI thread, by id.
-    static ENTRIES: RefCell<IdMap<Entry>> = RefCell::new(IdMap::default());
+    static ENTRIES: RefCell<Entries> = RefCell::new(Entries::default());
     /// A worker was started by what the running drain ran, since it last lingered (step 4).
     static STARTED: Cell<bool> = const { Cell::new(false) };
     /// The drain's buffer of ids between drains (`core::ready`, `# Buffers`).
@@ -183,9 +297,14 @@ fn linger(hub: &Hub, until: Instant) -> bool {
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
-/// A fresh entry id.
+/// A fresh entry id: on the GUI thread (once it is known), one naming a slot of the entry
+/// table, reserved until its entry is registered (see [`Entries`]); elsewhere one for the map.
 pub(crate) fn next_id() -> u64 {
-    NEXT_ID.fetch_add(1, Ordering::Relaxed)
+    if glue::known_gui_thread() {
+        ENTRIES.with(|e| e.borrow_mut().reserve())
+    } else {
+        MAPPED | NEXT_ID.fetch_add(1, Ordering::Relaxed)
+    }
 }
 
 /// The hub, created on first use (its QObject lives on the GUI thread forever).
@@ -270,7 +389,7 @@ pub(crate) fn register_from_elsewhere(id: u64, entry: Rc<dyn Drain>) {
 
 /// Forgets entry `id` (its owner let go).
 pub(crate) fn unregister(id: u64) {
-    let gone = ENTRIES.with(|e| e.borrow_mut().remove(&id));
+    let gone = ENTRIES.with(|e| e.borrow_mut().remove(id));
     drop(gone); // outside the borrow: dropping an entry may run user code
 }
 
@@ -281,7 +400,7 @@ pub(crate) fn lookup(id: u64) -> Option<Rc<dyn Drain>> {
 
 /// The entry `id`, if it is registered and alive, and whether it runs on its own (strong).
 fn lookup_owned(id: u64) -> Option<(Rc<dyn Drain>, bool)> {
-    ENTRIES.with(|e| match e.borrow().get(&id)? {
+    ENTRIES.with(|e| match e.borrow().get(id)? {
         Entry::Weak(w) => Some((w.upgrade()?, false)),
         Entry::Strong(s) => Some((s.clone(), true)),
     })
@@ -343,7 +462,7 @@ fn drain_slice(hub: &Hub, ids: &mut Vec<u64>) {
                     // A strong entry stays strong; a weak one may have been detached by one
                     // of its own callbacks during this drain, so only that one is looked up.
                     let strong = strong
-                        || ENTRIES.with(|e| matches!(e.borrow().get(&id), Some(Entry::Strong(_))));
+                        || ENTRIES.with(|e| matches!(e.borrow().get(id), Some(Entry::Strong(_))));
                     if strong {
                         unregister(id);
                     }
@@ -366,5 +485,116 @@ fn drain_slice(hub: &Hub, ids: &mut Vec<u64>) {
                 return;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Drain, Entries, Entry, MAPPED};
+    use crate::core::Drained;
+    use std::any::Any;
+    use std::rc::Rc;
+    use std::time::Instant;
+
+    /// An entry that only says who it is.
+    struct Named(u32);
+
+    impl Drain for Named {
+        fn drain(&self, _: Instant) -> Drained {
+            Drained::Empty
+        }
+        fn after_finished(&self) {}
+        fn as_any(&self) -> &dyn Any {
+            self
+        }
+    }
+
+    fn entry(n: u32) -> Entry {
+        Entry::Strong(Rc::new(Named(n)))
+    }
+
+    /// Which `Named` the entry of `id` is, if any.
+    fn who(e: &Entries, id: u64) -> Option<u32> {
+        match e.get(id)? {
+            Entry::Strong(d) => d.as_any().downcast_ref::<Named>().map(|n| n.0),
+            Entry::Weak(_) => None,
+        }
+    }
+
+    #[test]
+    fn a_reused_slot_is_named_by_a_new_id_and_the_old_one_finds_nothing() {
+        let mut e = Entries::default();
+        let a = e.reserve();
+        assert_eq!(a & MAPPED, 0);
+        assert!(e.get(a).is_none(), "reserved, no entry yet");
+        assert!(e.insert(a, entry(1)).is_none());
+        assert_eq!(who(&e, a), Some(1));
+        assert_eq!(e.remove(a).map(|_| ()), Some(()));
+        assert!(e.get(a).is_none());
+        let b = e.reserve();
+        assert_ne!(a, b, "the slot's generation moved on");
+        assert_eq!(a as u32, b as u32, "the freed slot is reused");
+        e.insert(b, entry(2));
+        assert!(e.get(a).is_none(), "a stale id finds nothing");
+        assert!(e.remove(a).is_none(), "a stale id frees nothing");
+        assert_eq!(who(&e, b), Some(2));
+        assert!(e.free.is_empty());
+        assert!(e.map.is_empty());
+    }
+
+    #[test]
+    fn an_id_forgotten_twice_frees_its_slot_once() {
+        let mut e = Entries::default();
+        let a = e.reserve();
+        e.insert(a, entry(1));
+        assert!(e.remove(a).is_some());
+        assert!(e.remove(a).is_none());
+        assert_eq!(e.free.len(), 1);
+        let (b, c) = (e.reserve(), e.reserve());
+        assert_ne!(b as u32, c as u32, "two live ids never share a slot");
+    }
+
+    #[test]
+    fn an_id_registered_again_after_it_was_forgotten_is_kept_in_the_map() {
+        let mut e = Entries::default();
+        let a = e.reserve();
+        e.insert(a, entry(1));
+        e.remove(a);
+        assert!(e.insert(a, entry(3)).is_none());
+        assert_eq!(who(&e, a), Some(3), "found in the map");
+        let b = e.reserve(); // reuses the slot with another id
+        e.insert(b, entry(4));
+        assert_eq!((who(&e, a), who(&e, b)), (Some(3), Some(4)));
+        assert!(e.remove(a).is_some());
+        assert_eq!((who(&e, a), who(&e, b)), (None, Some(4)));
+    }
+
+    #[test]
+    fn ids_made_elsewhere_live_in_the_map_and_replacing_an_entry_returns_the_old_one() {
+        let mut e = Entries::default();
+        let x = MAPPED | 7;
+        assert!(e.insert(x, entry(1)).is_none());
+        assert!(e.insert(x, entry(2)).is_some());
+        assert_eq!(who(&e, x), Some(2));
+        let a = e.reserve();
+        assert!(e.insert(a, entry(5)).is_none());
+        assert!(
+            e.insert(a, entry(6)).is_some(),
+            "a weak entry made strong replaces it"
+        );
+        assert_eq!(who(&e, a), Some(6));
+        assert!(e.remove(x).is_some() && e.remove(a).is_some());
+        assert!(e.map.is_empty());
+    }
+
+    #[test]
+    fn a_slot_generation_wraps_without_reaching_zero() {
+        let mut e = Entries::default();
+        let a = e.reserve();
+        e.remove(a);
+        e.slots[0].id = super::GENERATION << 32; // the last generation, slot 0
+        let b = e.reserve();
+        assert_eq!(b >> 32, 1);
+        assert_ne!(b, 0);
     }
 }
