@@ -99,7 +99,9 @@ struct Port<Y, R, E> {
     release_every: usize,
     /// Values taken and not reported yet (holding only).
     taken: Cell<usize>,
-    release: Box<dyn Fn(usize)>,
+    /// Reports takes to the producer (holding only: a result future or an unbounded stream
+    /// needs none, and pays no box for it).
+    release: Option<Box<dyn Fn(usize)>>,
     values: RefCell<VecDeque<Y>>,
     events: RefCell<VecDeque<Event<Y, R, E>>>,
     outcome: RefCell<Option<Result<R, Stopped<E>>>>,
@@ -131,7 +133,9 @@ impl<Y, R, E> Port<Y, R, E> {
         let t = self.taken.get() + n;
         if t >= self.release_every || empty {
             self.taken.set(0);
-            (self.release)(t);
+            if let Some(release) = &self.release {
+                release(t);
+            }
         } else {
             self.taken.set(t);
         }
@@ -286,7 +290,10 @@ where
     let driver = base.typed(call);
     let policy = driver.ctl.handle.policy();
     let hold = mode != Mode::Outcome && matches!(policy, Policy::Bounded(_));
-    let handle = driver.ctl.handle.clone();
+    let release: Option<Box<dyn Fn(usize)>> = hold.then(|| {
+        let handle = driver.ctl.handle.clone();
+        Box::new(move |n| handle.release_held(n)) as Box<dyn Fn(usize)>
+    });
     let port = Rc::new(Port {
         mode: Cell::new(mode),
         latest: policy == Policy::Latest,
@@ -295,7 +302,7 @@ where
             _ => 0,
         },
         taken: Cell::new(0),
-        release: Box::new(move |n| handle.release_held(n)),
+        release,
         values: RefCell::new(VecDeque::new()),
         events: RefCell::new(VecDeque::new()),
         outcome: RefCell::new(None),
