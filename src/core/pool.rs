@@ -91,8 +91,23 @@ type Listed = (u64, Arc<dyn Member>);
 struct Queued {
     job: Job,
     since: Instant,
-    /// The worker the job runs, if it is one.
-    member: Option<Listed>,
+    /// The start order of the worker the job runs (its roster entry is the job's own
+    /// reference: no second one per queued worker); 0 for a plain job.
+    member: u64,
+}
+
+impl Queued {
+    fn is_member(&self) -> bool {
+        self.member != 0
+    }
+
+    /// The job's roster entry, if it runs a worker.
+    fn listed(&self) -> Option<Listed> {
+        match &self.job {
+            Job::Member(m) if self.is_member() => Some((self.member, m.clone())),
+            _ => None,
+        }
+    }
 }
 
 /// One pool thread's slot (index fixed for the thread's life, reused after it exits).
@@ -180,9 +195,9 @@ impl PoolState {
 
     /// The roster, by start order.
     fn members(&self) -> Vec<Listed> {
-        let queued = self.queue.iter().filter_map(|q| q.member.as_ref());
-        let running = self.slots.iter().filter_map(|s| s.member.as_ref());
-        let mut v: Vec<Listed> = queued.chain(running).cloned().collect();
+        let queued = self.queue.iter().filter_map(Queued::listed);
+        let running = self.slots.iter().filter_map(|s| s.member.clone());
+        let mut v: Vec<Listed> = queued.chain(running).collect();
         v.sort_by_key(|(id, _)| *id);
         v
     }
@@ -190,13 +205,13 @@ impl PoolState {
     /// Takes `q` to run on the thread of `slot`: its job.
     fn begin(&mut self, slot: usize, q: Queued) -> Job {
         self.running += 1;
-        if q.member.is_some() {
+        if q.is_member() {
             self.queued_members -= 1;
             self.running_members += 1;
         }
         let s = &mut self.slots[slot];
         s.since = Some(Instant::now());
-        s.member = q.member;
+        s.member = q.listed();
         q.job
     }
 
@@ -390,20 +405,21 @@ impl Pool {
     /// Runs `job` on a pool thread. Errors only when the OS cannot create a needed thread
     /// and no thread exists to take the job.
     pub fn execute(&self, job: impl FnOnce() + Send + 'static) -> Result<(), SpawnError> {
-        self.submit(Job::Boxed(Box::new(job)), None)
+        self.submit(Job::Boxed(Box::new(job)), 0)
     }
 
     /// Runs the worker `member` ([`Member::run`]) on a pool thread: the worker is on the
     /// roster from now until its run returns (see "# Roster").
     pub(crate) fn execute_member(&self, member: Arc<dyn Member>) -> Result<(), SpawnError> {
         let id = NEXT_MEMBER.fetch_add(1, Ordering::Relaxed);
-        self.submit(Job::Member(member.clone()), Some((id, member)))
+        self.submit(Job::Member(member), id)
     }
 
-    fn submit(&self, job: Job, member: Option<Listed>) -> Result<(), SpawnError> {
+    /// Queues `job`; `member` is its worker's start order, 0 for a plain job.
+    fn submit(&self, job: Job, member: u64) -> Result<(), SpawnError> {
         let mut g = lock(&self.shared.state);
         g.stopping = false;
-        if member.is_some() {
+        if member != 0 {
             g.queued_members += 1;
         }
         g.queue.push_back(Queued {
@@ -416,7 +432,7 @@ impl Pool {
         let r = self.dispatch(&mut g);
         if r.is_err() && g.threads == 0 {
             let q = g.queue.pop_back();
-            if q.as_ref().is_some_and(|q| q.member.is_some()) {
+            if q.as_ref().is_some_and(Queued::is_member) {
                 g.queued_members -= 1;
             }
             drop(g);
@@ -479,7 +495,7 @@ impl Pool {
                 g.queue.push_front(Queued {
                     job,
                     since: Instant::now(),
-                    member,
+                    member: member.as_ref().map_or(0, |(id, _)| *id),
                 });
             }
             return Err(SpawnError(e));

@@ -941,7 +941,11 @@ where
     }
 
     fn owner_dropped(&self) {
-        self.ctl.handle.quit();
+        // A worker whose `finished` was delivered has nothing to quit (its control block is
+        // closed): no lock taken for it (an awaited worker is dropped right after `finished`).
+        if self.state.get() != WorkerState::Finished {
+            self.ctl.handle.quit();
+        }
         if self.draining.get() {
             // A callback dropped it: deliver nothing more. The object may be on the stack
             // (an emit), so it goes later.
