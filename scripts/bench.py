@@ -56,6 +56,9 @@ class Case:
         self.exit_timing = exit_timing
 
 
+LEAN = "start, default-features = false"
+
+
 def q(*argv):
     return Arm("qworker", list(argv))
 
@@ -70,6 +73,9 @@ CASES = [
     Case("W1", "1M", [q("W1", "1M"), cpp("cpp-qthread", "W1", "1M"),
                       cpp("cpp-pool", "W1", "1M-concurrent")]),
     Case("W1", "1M, Bounded(4096)", [q("W1", "1M-bounded")]),
+    # Start-up RSS of an app built with default-features = false (examples/lean) beside the
+    # C++ QThread program's (read at the same point: right after the application object).
+    Case("W1", LEAN, [Arm("qworker-lean", []), cpp("cpp-qthread", "W1", "200k")]),
     Case("W2", "idle", [q("W2", "idle"), cpp("cpp-qthread", "W2", "idle")]),
     Case("W2", "loaded", [q("W2", "loaded-qml"), cpp("cpp-qthread", "W2", "loaded-qml")]),
     Case("W2", "loaded (C++ QTimer)", [cpp("cpp-qthread", "W2", "loaded-qtimer")]),
@@ -115,6 +121,23 @@ def sh(cmd, **kw):
     return subprocess.run(cmd, check=True, **kw)
 
 
+def cargo_exe(cmd, target):
+    """Runs a cargo build that prints JSON messages; the path of `target`'s executable."""
+    proc = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    exe = None
+    for line in proc.stdout.splitlines():
+        try:
+            m = json.loads(line)
+        except ValueError:
+            continue
+        if (m.get("reason") == "compiler-artifact" and m.get("executable")
+                and m["target"]["name"] == target):
+            exe = m["executable"]
+    if proc.returncode != 0 or not exe:
+        sys.exit("bench: cargo build of %s failed" % target)
+    return exe
+
+
 def build(args):
     if not args.no_deps:
         sh([os.path.join(ROOT, "scripts", "install-deps.sh"), "--bench"])
@@ -124,25 +147,14 @@ def build(args):
         sys.exit("bench: cargo not found (install Rust with rustup)")
     # The precompiled Qt headers for the release build's C++ (docs/testing.md).
     sh([os.path.join(ROOT, "scripts", "build-pch.sh")])
-    proc = subprocess.run(
-        [cargo, "build", "--release", "--bench", "qworker_bench",
-         "--message-format=json-render-diagnostics"],
-        cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    exe = None
-    for line in proc.stdout.splitlines():
-        try:
-            m = json.loads(line)
-        except ValueError:
-            continue
-        if (m.get("reason") == "compiler-artifact" and m.get("executable")
-                and m["target"]["name"] == "qworker_bench"):
-            exe = m["executable"]
-    if proc.returncode != 0 or not exe:
-        sys.exit("bench: cargo build of the benchmark program failed")
+    exe = cargo_exe([cargo, "build", "--release", "--bench", "qworker_bench",
+                     "--message-format=json-render-diagnostics"], "qworker_bench")
+    lean = cargo_exe([cargo, "build", "--release", "-p", "qworker-lean",
+                      "--message-format=json-render-diagnostics"], "qworker-lean")
     sh(["cmake", "-S", os.path.join(ROOT, "benches", "cpp"), "-B", CPP_BUILD,
         "-DCMAKE_BUILD_TYPE=Release"], stdout=subprocess.DEVNULL)
     sh(["cmake", "--build", CPP_BUILD, "-j", str(os.cpu_count() or 2)], stdout=subprocess.DEVNULL)
-    exes = {"qworker": exe, "cpp": os.path.join(CPP_BUILD, "qt_baseline")}
+    exes = {"qworker": exe, "qworker-lean": lean, "cpp": os.path.join(CPP_BUILD, "qt_baseline")}
     with open(os.path.join(OUT, "programs.json"), "w") as f:
         json.dump(exes, f)
     return exes
@@ -366,6 +378,12 @@ def table(res):
             ok=None if a is None or b is None else a <= b)
     row("W1", "200k", "rss_start_mb", "MB", r=ratio(g("W1", "200k", "qworker", "rss_start_mb"),
                                                     g("W1", "200k", "cpp-qthread", "rss_start_mb")))
+    a, b = g("W1", LEAN, "qworker-lean", "rss_start_mb"), g("W1", LEAN, "cpp-qthread", "rss_start_mb")
+    lines.append("| W1 | %s (`examples/lean`) | rss_start_mb | %s | %s | — | %s | ≤ QThread + 1 MB | %s |" % (
+        LEAN, cell(res, "W1", LEAN, "qworker-lean", "rss_start_mb", "MB"),
+        cell(res, "W1", LEAN, "cpp-qthread", "rss_start_mb", "MB"),
+        "—" if a is None or b is None else "%+.1f MB" % (a - b),
+        yes(None if a is None or b is None else a - b <= 1.0)))
     vb = "1M, Bounded(4096)"
     for m, unit in (("items_per_s", "/s"), ("cpu_us_per_item", "µs"), ("peak_rss_mb", "MB")):
         row("W1", vb, m, unit, label=vb + " (diagnostic)")

@@ -1,7 +1,7 @@
 //! The smallest qworker program: a generator on a `QGuiApplication`, built with
 //! `default-features = false` (no Qt Quick, no Qt Widgets). Prints its RSS once the
-//! application exists (as the benchmarks' `rss_start_mb`), what it received, and ends with
-//! `N passed, N failed`.
+//! application exists (as the benchmarks' `rss_start_mb`, also as a JSON result line that
+//! `scripts/bench.py` reads), what it received, and ends with `N passed, N failed`.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -17,7 +17,13 @@ fn main() {
     cxx_qt::init_crate!(qworker);
     let mut app = QGuiApplication::new();
     // The same point the benchmarks read `rss_start_mb` at (right after the application).
-    println!("rss_start_mb {:.1}", rss_mb());
+    let rss = rss_mb();
+    println!("rss_start_mb {rss:.1}");
+    // The same figure as a result line for scripts/bench.py (W1, "start, default-features =
+    // false", beside the C++ QThread program's `rss_start_mb`).
+    println!(
+        "{{\"workload\":\"W1\",\"variant\":\"start\",\"system\":\"qworker-lean\",\"metrics\":{{\"rss_start_mb\":{rss}}},\"notes\":{{}}}}"
+    );
     let seen = Rc::new(RefCell::new(Vec::new()));
     let worker = qworker::generator(|cx: &mut Context<u32>| -> Result<&str, BoxError> {
         for i in 0..5 {
