@@ -202,13 +202,20 @@ impl Entries {
         id
     }
 
-    /// The slot `id` names, if it is not free.
-    fn named(&mut self, id: u64) -> Option<&mut Slot> {
+    /// The index of the slot `id` names, if it is not free.
+    fn index_of(&self, id: u64) -> Option<usize> {
         if id & MAPPED != 0 {
             return None;
         }
-        let slot = self.slots.get_mut(id as u32 as usize)?;
-        (slot.id == id && !matches!(slot.state, SlotState::Free)).then_some(slot)
+        let i = id as u32 as usize;
+        let slot = self.slots.get(i)?;
+        (slot.id == id && !matches!(slot.state, SlotState::Free)).then_some(i)
+    }
+
+    /// The slot `id` names, if it is not free.
+    fn named(&mut self, id: u64) -> Option<&mut Slot> {
+        let i = self.index_of(id)?;
+        Some(&mut self.slots[i])
     }
 
     /// Registers `entry` under `id`; returns the entry it replaced.
@@ -236,18 +243,12 @@ impl Entries {
     }
 
     fn get(&self, id: u64) -> Option<&Entry> {
-        if id & MAPPED == 0
-            && let Some(slot) = self.slots.get(id as u32 as usize)
-            && slot.id == id
-        {
-            return match &slot.state {
-                SlotState::Used(e) => Some(e),
-                // Freed: registered again, if at all, in the map.
-                SlotState::Free => self.map.get(&id),
-                SlotState::Reserved => None,
-            };
+        // A slot id not naming its slot (stale, or freed and registered again) may be in the map.
+        match self.index_of(id).map(|i| &self.slots[i].state) {
+            Some(SlotState::Used(e)) => Some(e),
+            Some(SlotState::Free | SlotState::Reserved) => None,
+            None => self.map.get(&id),
         }
-        self.map.get(&id)
     }
 }
 
