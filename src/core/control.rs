@@ -3,7 +3,8 @@
 //!
 //! # State
 //!
-//! All under one mutex: `pause_requested`, `inbox` (FIFO of sent values), `closed`
+//! All under one mutex: `pause_requested`, `inbox` (FIFO of sent values, boxed at the first
+//! send: a worker that is never sent a value pays 8 bytes for it), `closed`
 //! (the body has returned; sends are refused from then on). `quit` is a one-way flag outside the
 //! mutex so the hot path reads it with one atomic load; `pause_hint` and `inbox_len` mirror the
 //! locked state for the same reason and are only written while the mutex is held.
@@ -77,11 +78,26 @@ impl<S: std::fmt::Debug> std::error::Error for SendError<S> {}
 
 struct Inner<S> {
     pause_requested: bool,
-    inbox: VecDeque<S>,
+    #[expect(
+        clippy::box_collection,
+        reason = "8 bytes for a worker never sent a value, not a 32-byte empty queue"
+    )]
+    inbox: Option<Box<VecDeque<S>>>,
     closed: bool,
     /// The worker waits on the condvar (set and cleared by it, under the mutex): only then
     /// does a request notify it, so a request to a running worker makes no system call.
     waiting: bool,
+}
+
+impl<S> Inner<S> {
+    /// The oldest sent value, if any.
+    fn pop_sent(&mut self) -> Option<S> {
+        self.inbox.as_mut()?.pop_front()
+    }
+
+    fn inbox_len(&self) -> usize {
+        self.inbox.as_ref().map_or(0, |q| q.len())
+    }
 }
 
 /// Pause/resume/quit/send requests and the worker-side checkpoint.
@@ -101,7 +117,7 @@ impl<S> Control<S> {
             inbox_len: AtomicUsize::new(0),
             inner: Mutex::new(Inner {
                 pause_requested: false,
-                inbox: VecDeque::new(),
+                inbox: None,
                 closed: false,
                 waiting: false,
             }),
@@ -159,8 +175,9 @@ impl<S> Control<S> {
         if g.closed {
             return Err(SendError::Finished(value));
         }
-        g.inbox.push_back(value);
-        self.inbox_len.store(g.inbox.len(), Ordering::Release);
+        let inbox = g.inbox.get_or_insert_with(Box::default);
+        inbox.push_back(value);
+        self.inbox_len.store(inbox.len(), Ordering::Release);
         self.wake(g);
         Ok(())
     }
@@ -230,8 +247,8 @@ impl<S> Control<S> {
             return None;
         }
         let mut g = lock(&self.inner);
-        let v = g.inbox.pop_front();
-        self.inbox_len.store(g.inbox.len(), Ordering::Release);
+        let v = g.pop_sent();
+        self.inbox_len.store(g.inbox_len(), Ordering::Release);
         v
     }
 
@@ -240,8 +257,8 @@ impl<S> Control<S> {
         let mut g = lock(&self.inner);
         loop {
             g = self.park(g, on_park)?;
-            if let Some(v) = g.inbox.pop_front() {
-                self.inbox_len.store(g.inbox.len(), Ordering::Release);
+            if let Some(v) = g.pop_sent() {
+                self.inbox_len.store(g.inbox_len(), Ordering::Release);
                 return Ok(v);
             }
             g = self.sleep(g);
@@ -257,7 +274,7 @@ impl<S> Control<S> {
         self.inbox_len.store(0, Ordering::Release);
         (
             self.quit.load(Ordering::SeqCst),
-            g.inbox.drain(..).collect(),
+            g.inbox.take().map_or_else(Vec::new, |q| Vec::from(*q)),
         )
     }
 }

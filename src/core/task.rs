@@ -57,10 +57,10 @@ pub(crate) struct Shared<Y, S, R, E> {
     started: AtomicBool,
     /// Set by the watchdog when it asked the worker to quit at its deadline.
     timed_out: AtomicBool,
-    /// The body and its progress total, from creation until a pool thread takes them
-    /// ([`Member::run`]): the pool's job is this worker itself, not a boxed closure, and an
-    /// unstarted task is no more than a reference to this.
-    pending: Mutex<Option<Pending<Y, S, R, E>>>,
+    /// The body, from creation until a pool thread takes it ([`Member::run`]): the pool's
+    /// job is this worker itself, not a boxed closure, and an unstarted task is no more than
+    /// a reference to this. Its progress total, if set, is in [`Rare`].
+    pending: Mutex<Option<SmallBody<Y, S, R, E>>>,
     /// What the Qt layer keeps with each task (its driver's controls), here so that a worker
     /// costs one allocation fewer.
     host: Host,
@@ -68,15 +68,17 @@ pub(crate) struct Shared<Y, S, R, E> {
     rare: OnceLock<Box<Mutex<Rare>>>,
 }
 
-/// What few workers set: a name, a timeout, a description, a pool of their own. Boxed the
-/// first time one is set ([`Shared::write_rare`]), so a worker that sets none pays 16 bytes
-/// for them, not 104 (every live worker holds its shared state: W3 starts 10,000 at once).
-/// One lock for the four: they are set before start and read rarely.
+/// What few workers set: a name, a timeout, a progress total, a description, a pool of their
+/// own. Boxed the first time one is set ([`Shared::write_rare`]), so a worker that sets none
+/// pays 16 bytes for them, not 136 (every live worker holds its shared state: W3 starts
+/// 10,000 at once). One lock for the five: they are set before start and read rarely.
 #[derive(Default)]
 pub(crate) struct Rare {
     /// Shown in logs and in `await_workers` errors.
     pub(crate) name: String,
     pub(crate) timeout: Option<Duration>,
+    /// A total set up front ([`Options::progress_total`]); read once, as the body starts.
+    pub(crate) progress_total: Option<u64>,
     /// For task lists (the Qt layer's; the engine does not read it).
     pub(crate) description: String,
     /// `None`: the global pool (the Qt layer's choice; `Task::start` takes its pool).
@@ -95,9 +97,6 @@ impl Host {
         Host { id, kind }
     }
 }
-
-/// A started body waiting for its pool thread, and its progress total.
-type Pending<Y, S, R, E> = (SmallBody<Y, S, R, E>, Option<u64>);
 
 impl<Y, S, R, E> Shared<Y, S, R, E> {
     fn park_event(&self, p: Park) {
@@ -232,7 +231,8 @@ where
 
     fn run(self: Arc<Self>) {
         let pending = lock(&self.pending).take();
-        if let Some((body, total)) = pending {
+        if let Some(body) = pending {
+            let total = self.read_rare(|r| r.progress_total).flatten();
             run(&self, body, total);
         }
     }
@@ -429,13 +429,13 @@ where
         mailbox: Mailbox::new(options.policy, waker),
         started: AtomicBool::new(false),
         timed_out: AtomicBool::new(false),
-        pending: Mutex::new(Some((body, options.progress_total))),
+        pending: Mutex::new(Some(body)),
         host,
         rare: OnceLock::new(),
     });
-    let (name, timeout) = (options.name, options.timeout);
-    if !name.is_empty() || timeout.is_some() {
-        shared.write_rare(|r| (r.name, r.timeout) = (name, timeout));
+    let (name, timeout, total) = (options.name, options.timeout, options.progress_total);
+    if !name.is_empty() || timeout.is_some() || total.is_some() {
+        shared.write_rare(|r| (r.name, r.timeout, r.progress_total) = (name, timeout, total));
     }
     let receiver = Receiver {
         shared: shared.clone(),
@@ -467,7 +467,9 @@ where
 impl<Y, S, R, E> Shared<Y, S, R, E> {
     /// The progress total of the pending body; `None` once it was taken.
     fn pending_total(&self) -> Option<u64> {
-        lock(&self.pending).as_ref().and_then(|p| p.1)
+        let pending = lock(&self.pending);
+        pending.as_ref()?;
+        self.read_rare(|r| r.progress_total).flatten()
     }
 }
 
@@ -669,9 +671,12 @@ impl<Y, S, R, E> Unstarted<'_, Y, S, R, E> {
         }
     }
 
+    /// Sets the total while the body is pending (under its lock: a pool thread that takes
+    /// the body reads the total after it, so it sees this or nothing changes).
     pub(crate) fn set_progress_total(&self, total: Option<u64>) {
-        if let Some(p) = lock(&self.0.pending).as_mut() {
-            p.1 = total;
+        let pending = lock(&self.0.pending);
+        if pending.is_some() && (total.is_some() || self.0.rare.get().is_some()) {
+            self.0.write_rare(|r| r.progress_total = total);
         }
     }
 }
