@@ -7,8 +7,8 @@
 //! # Fields
 //!
 //! A driver lives on the GUI thread only; its fields are `Cell`s and `RefCell`s, changed by
-//! what follows. `attached`, `undeliverable`, `status` and `tap` live in `extra` ([`Extra`]),
-//! boxed the first time one is set: most workers never set any.
+//! what follows. `attached`, `undeliverable`, `progress`, `status` and `tap` live in `extra`
+//! ([`Extra`]), boxed the first time one is set: most workers never set any.
 //!
 //! - `delivery` ([`Delivery`]): `Open` until the owner drops the worker inside one of its own
 //!   callbacks (`Closed`, set by `close_delivery`) or the attached `QWorker` is destroyed
@@ -306,13 +306,15 @@ struct Attached {
 }
 
 /// The fields of a driver that most workers never use: an attached `QWorker` (QML, C++, or
-/// `qobject()` from Rust), an async tap, a status line, a conversion failure. Boxed on first
-/// use, so a plain Rust worker's driver is 120 bytes smaller (every live worker holds one).
-/// Borrowed only for a moment: never across user code or a Qt call.
+/// `qobject()` from Rust), an async tap, the delivered progress and status line, a
+/// conversion failure. Boxed on first use, so a plain Rust worker's driver is 104 bytes
+/// smaller (every live worker holds one). Borrowed only for a moment: never across user code
+/// or a Qt call.
 struct Extra<Y, R, E> {
     attached: Option<Attached>,
     undeliverable: Option<String>,
     tap: Option<TapRef<Y, R, E>>,
+    progress: Progress,
     status: String,
 }
 
@@ -322,6 +324,7 @@ impl<Y, R, E> Default for Extra<Y, R, E> {
             attached: None,
             undeliverable: None,
             tap: None,
+            progress: Progress::default(),
             status: String::new(),
         }
     }
@@ -336,7 +339,6 @@ pub(crate) struct TypedDriver<Y, S, R, E> {
     owner: Cell<Owner>,
     draining: Cell<bool>,
     state: Cell<WorkerState>,
-    progress: Cell<Progress>,
     abort_noticed: Cell<bool>,
     row: RefCell<Option<RowRef>>,
     /// The task list's entry for this worker is made on demand (`tasks.rs`, `# Rows made on
@@ -348,7 +350,7 @@ pub(crate) struct TypedDriver<Y, S, R, E> {
     /// This driver, for the task list's entry made on demand.
     me: Weak<TypedDriver<Y, S, R, E>>,
     /// What few drivers need, boxed on first use (see [`Extra`]).
-    extra: RefCell<Option<Box<Extra<Y, R, E>>>>,
+    extra: OnceCell<Box<RefCell<Extra<Y, R, E>>>>,
 }
 
 impl<Y, S, R, E> Drop for TypedDriver<Y, S, R, E> {
@@ -385,14 +387,13 @@ where
         owner: Cell::new(Owner::Value),
         draining: Cell::new(false),
         state: Cell::new(WorkerState::Pending),
-        progress: Cell::new(Progress::default()),
         abort_noticed: Cell::new(false),
         row: RefCell::new(None),
         on_demand: Cell::new(OnDemandRow::No),
         started_at: Cell::new(None),
         outcome: Cell::new(None),
         me: me.clone(),
-        extra: RefCell::new(None),
+        extra: OnceCell::new(),
     })
 }
 
@@ -451,7 +452,7 @@ where
         }
         let mut r = tasks::Row::new(self.ctl.source(), self.ctl.kind());
         r.state = self.state.get();
-        r.progress = self.progress.get();
+        r.progress = self.delivered_progress();
         r.status = self.delivered_status();
         r.started_at = self.started_at.get();
         r.outcome = self.outcome.get();
@@ -494,17 +495,17 @@ impl<Y, S, R, E> TypedDriver<Y, S, R, E> {
 
     /// Reads the extra fields, if any were ever set.
     fn read_extra<T>(&self, f: impl FnOnce(&Extra<Y, R, E>) -> T) -> Option<T> {
-        self.extra.borrow().as_deref().map(f)
+        self.extra.get().map(|x| f(&x.borrow()))
     }
 
     /// Changes the extra fields (boxing them on first use).
     fn write_extra<T>(&self, f: impl FnOnce(&mut Extra<Y, R, E>) -> T) -> T {
-        f(self.extra.borrow_mut().get_or_insert_with(Box::default))
+        f(&mut self.extra.get_or_init(Box::default).borrow_mut())
     }
 
     /// Changes the extra fields only if they exist (a take or a clear needs no box).
     fn change_extra<T>(&self, f: impl FnOnce(&mut Extra<Y, R, E>) -> Option<T>) -> Option<T> {
-        self.extra.borrow_mut().as_deref_mut().and_then(f)
+        self.extra.get().and_then(|x| f(&mut x.borrow_mut()))
     }
 
     fn tap(&self) -> Option<TapRef<Y, R, E>> {
@@ -561,7 +562,7 @@ impl<Y, S, R, E> TypedDriver<Y, S, R, E> {
     }
 
     pub(crate) fn delivered_progress(&self) -> Progress {
-        self.progress.get()
+        self.read_extra(|x| x.progress).unwrap_or_default()
     }
 
     /// `true` once the attached QObject was destroyed.
@@ -571,8 +572,8 @@ impl<Y, S, R, E> TypedDriver<Y, S, R, E> {
 
     /// The attached `QWorker`, if any and still alive, as the raw pointer its owner holds.
     pub(crate) fn qobject_ptr(&self) -> Option<*mut QWorker> {
-        let x = self.extra.borrow();
-        let a = x.as_ref()?.attached.as_ref()?;
+        let x = self.extra.get()?.borrow();
+        let a = x.attached.as_ref()?;
         (!a.guard.is_destroyed()).then_some(a.obj)
     }
 
@@ -697,10 +698,13 @@ where
         let before = self.state.get();
         self.state.set(before.after(&ev));
         if let Event::Progress(p) = &ev {
-            self.progress.set(*p);
-            if let Some(text) = self.ctl.handle.status() {
-                self.write_extra(|x| x.status = text);
-            }
+            let text = self.ctl.handle.status();
+            self.write_extra(|x| {
+                x.progress = *p;
+                if let Some(text) = text {
+                    x.status = text;
+                }
+            });
         }
         if !matches!(ev, Event::Yielded(_)) {
             self.update_row(&ev);
