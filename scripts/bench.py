@@ -412,6 +412,9 @@ def table(res):
                                                   g("W3", "10k", "cpp-pool", "max_os_threads")))
     row("W3", "10k", "cpu_us_per_worker", "µs",
         r=ratio(g("W3", "10k", "qworker", "cpu_us_per_worker"), g("W3", "10k", "cpp-pool", "cpu_us_per_worker")))
+    row("W3", "10k", "gui_cpu_us_per_worker", "µs", label="10k, GUI thread alone (diagnostic)",
+        r=ratio(g("W3", "10k", "qworker", "gui_cpu_us_per_worker"),
+                g("W3", "10k", "cpp-pool", "gui_cpu_us_per_worker")))
     vg = "10k, pool grace 100 ms"
     for m, unit in (("workers_per_s", "/s"), ("peak_rss_mb", "MB"), ("max_os_threads", "")):
         row("W3", vg, m, unit, label=vg + " (diagnostic)")

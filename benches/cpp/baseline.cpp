@@ -269,15 +269,20 @@ int w3(QGuiApplication& app, const std::string& variant, const std::string& syst
   int count = 0;
   long long sum = 0;
   double wall = 0, cpu = 0;
+  // The GUI thread's CPU alone (the rest of the process's is the pool's or the threads').
+  const int gui = bench::tid();
+  unsigned long long gui_cpu = 0, gui_end = 0;
   bench::Stopwatch sw;
   QObject::connect(&relay, &Relay::returned, &app, [&](int i) {
     sum += i;
     if (++count == n) {
       wall = sw.wall_s();
       cpu = sw.cpu_s();
+      gui_end = bench::thread_cpu_ns(gui);
       app.quit();
     }
   });
+  gui_cpu = bench::thread_cpu_ns(gui);
   sw = bench::Stopwatch();
   if (system == "cpp-pool") {
     for (int i = 0; i < n; ++i) {
@@ -295,6 +300,7 @@ int w3(QGuiApplication& app, const std::string& variant, const std::string& syst
   Report(std::string("W3"), variant, system)
     .metric("workers_per_s", n / wall)
     .metric("cpu_us_per_worker", cpu * 1e6 / n)
+    .metric("gui_cpu_us_per_worker", (gui_end - gui_cpu) / 1e3 / n)
     .metric("peak_rss_mb", bench::peak_rss_mb())
     .metric("max_os_threads", static_cast<double>(sampler.max()))
     .metric("handled", count)
