@@ -79,14 +79,17 @@ CASES = [
     Case("W2", "idle", [q("W2", "idle"), cpp("cpp-qthread", "W2", "idle")]),
     Case("W2", "loaded", [q("W2", "loaded-qml"), cpp("cpp-qthread", "W2", "loaded-qml")]),
     Case("W2", "loaded (C++ QTimer)", [cpp("cpp-qthread", "W2", "loaded-qtimer")]),
+    # W3 and W5 (a) are short and their runs spread widely (W5 (a) is bimodal: a quit either
+    # catches the GUI thread between slices or behind a backlog), so they get 11 runs.
     Case("W3", "10k", [q("W3", "10k"), cpp("cpp-pool", "W3", "10k"),
-                       cpp("cpp-qthread", "W3", "10k")]),
+                       cpp("cpp-qthread", "W3", "10k")], runs=11),
     Case("W3", "10k, pool grace 100 ms", [q("W3", "10k-grace100")]),
     Case("W4", "fast GUI", [q("W4", "fast-All"), q("W4", "fast-Latest"),
                             cpp("cpp-qthread", "W4", "fast")]),
     Case("W4", "GUI 10 ms/frame", [q("W4", "10ms-All"), q("W4", "10ms-Latest"),
                                    cpp("cpp-qthread", "W4", "10ms")]),
-    Case("W5", "(a) yield loop", [q("W5", "a-yield"), cpp("cpp-qthread", "W5", "a-yield")]),
+    Case("W5", "(a) yield loop", [q("W5", "a-yield"), cpp("cpp-qthread", "W5", "a-yield")],
+         runs=11),
     Case("W5", "(a) yield loop, Bounded(4096)", [q("W5", "a-yield-bounded")]),
     Case("W5", "(b) 2 s loop, check every ms", [q("W5", "b-check"), cpp("cpp-pool", "W5", "b"),
                                                 cpp("cpp-qthread", "W5", "b-check")]),
@@ -568,7 +571,7 @@ def markdown(env, tbl, runs, failures, elapsed):
         "Date: %s. Machine: %s (load average %.1f at start)." % (env["date"], env["machine"], env["load_avg_at_start"]),
         "Versions: %s; Qt %s; cxx-qt %s; %s; %s. Commit %s." % (
             env["rustc"], env["qt"], env["cxx_qt"], env["gxx"], env["cmake"], env["git"]),
-        "Command: `%s` (%d alternating runs per system, W6 at least 10; %.0f s in all)." % (
+        "Command: `%s` (%d alternating runs per system, W3 and W5 (a) at least 11, W6 at least 10; %.0f s in all)." % (
             env.get("command", "scripts/bench.py"), runs, elapsed),
         "",
         "Cells: median <sub>min–max</sub> over the runs. ratio = qworker ÷ the baseline column"
