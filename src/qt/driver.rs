@@ -722,6 +722,10 @@ where
 
     /// The typed half of a delivery: the Rust callbacks get the values themselves.
     fn run_callbacks(&self, ev: &Event<Y, R, E>) {
+        // Most events of a short worker have no callback (W3's `started` and `finished`).
+        if !self.callbacks.has(EVENT | bit_of(ev)) {
+            return;
+        }
         let name = || self.worker_name();
         // Stops at once when a callback of this very value quit the worker.
         let go = || !self.ctl.handle.is_abort_requested();
