@@ -70,7 +70,7 @@ pub(crate) struct Shared<Y, S, R, E> {
 
 /// What few workers set: a name, a timeout, a progress total, a description, a pool of their
 /// own. Boxed the first time one is set ([`Shared::write_rare`]), so a worker that sets none
-/// pays 16 bytes for them, not 136 (every live worker holds its shared state: W3 starts
+/// pays 16 bytes for them, not 96 (every live worker holds its shared state: W3 starts
 /// 10,000 at once). One lock for the five: they are set before start and read rarely.
 #[derive(Default)]
 pub(crate) struct Rare {
