@@ -364,11 +364,13 @@ pub(crate) type Maker = Box<dyn FnOnce(Options) -> Rc<dyn Driver>>;
 
 /// A typed driver and its thread-safe half: the task, its control handle and its receiver,
 /// woken through the hub. For workers built in Rust and for registered tasks that QML or C++
-/// start by name. Not registered with the hub yet: the caller decides who owns it.
+/// start by name. Not registered with the hub yet: the caller decides who owns it. `gui`: this
+/// is the known GUI thread (the caller asked; see [`hub::next_id_on`]).
 pub(crate) fn make_driver<Y, S, R, E>(
     body: SmallBody<Y, S, R, E>,
     kind: WorkerKind,
     options: Options,
+    gui: bool,
 ) -> Rc<TypedDriver<Y, S, R, E>>
 where
     Y: YieldVariant + Send + 'static,
@@ -376,7 +378,7 @@ where
     R: ToVariant + Send + 'static,
     E: Display + Send + 'static,
 {
-    let id = hub::next_id();
+    let id = hub::next_id_on(gui);
     let (handle, receiver) = task_woken_by(body, options, hub::waker(id), Host::new(id, kind));
     let ctl = Controls { handle };
     Rc::new_cyclic(|me| TypedDriver {
@@ -413,6 +415,7 @@ pub(crate) fn failing(message: String, options: Options) -> Rc<dyn Driver> {
         SmallBody::new(move |_cx| Err(message)),
         WorkerKind::Function,
         options,
+        glue::known_gui_thread(),
     )
 }
 

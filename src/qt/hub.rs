@@ -301,7 +301,14 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 /// A fresh entry id: on the GUI thread (once it is known), one naming a slot of the entry
 /// table, reserved until its entry is registered (see [`Entries`]); elsewhere one for the map.
 pub(crate) fn next_id() -> u64 {
-    if glue::known_gui_thread() {
+    next_id_on(glue::known_gui_thread())
+}
+
+/// [`next_id`] for a caller that has just asked whether this is the known GUI thread
+/// (`glue::known_gui_thread`, or `app::gui_thread_with_quit_hook`), so the hot path of
+/// building a worker asks once.
+pub(crate) fn next_id_on(gui: bool) -> u64 {
+    if gui {
         ENTRIES.with(|e| e.borrow_mut().reserve())
     } else {
         MAPPED | NEXT_ID.fetch_add(1, Ordering::Relaxed)

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use cxx_qt_lib::QVariant;
 
 use super::driver::{Driver, Maker, make_driver};
-use super::glue::{Level, log};
+use super::glue::{self, Level, log};
 use super::qobject::set_task_source;
 use super::variant::{ConvertError, FromVariant, ToVariant, YieldVariant};
 use crate::Context;
@@ -122,7 +122,8 @@ where
     let a =
         A::from_args(args).map_err(|e| format!("task '{name}' takes {}: {e}", A::signature()))?;
     Ok(Box::new(move |options| {
-        make_driver(SmallBody::new(move |cx| body(a, cx)), kind, options) as Rc<dyn Driver>
+        let gui = glue::known_gui_thread();
+        make_driver(SmallBody::new(move |cx| body(a, cx)), kind, options, gui) as Rc<dyn Driver>
     }))
 }
 

@@ -177,7 +177,7 @@ where
         gui || glue::has_application(),
         "qworker: create a QGuiApplication (or QCoreApplication) before creating workers"
     );
-    let typed = make_driver(body, kind, Options::default());
+    let typed = make_driver(body, kind, Options::default(), gui);
     let ctl = typed.ctl.clone();
     let home = if gui {
         hub::register(ctl.id(), &(typed.clone() as Rc<dyn Drain>), false); // this value owns it
