@@ -131,6 +131,14 @@ impl<Y, S, R, E> Shared<Y, S, R, E> {
     pub(crate) fn write_rare<T>(&self, f: impl FnOnce(&mut Rare) -> T) -> T {
         f(&mut lock(&**self.rare.get_or_init(Box::default)))
     }
+
+    /// Sets a field of [`Rare`] to a value that is `set` (not the default), or back to the
+    /// default: that needs no box when there is none yet (the field is the default there).
+    fn set_rare(&self, set: bool, f: impl FnOnce(&mut Rare)) {
+        if set || self.rare.get().is_some() {
+            self.write_rare(f);
+        }
+    }
 }
 
 impl<Y: Send + 'static, S: Send + 'static, R: Send + 'static, E: Send + 'static>
@@ -434,9 +442,10 @@ where
         rare: OnceLock::new(),
     });
     let (name, timeout, total) = (options.name, options.timeout, options.progress_total);
-    if !name.is_empty() || timeout.is_some() || total.is_some() {
-        shared.write_rare(|r| (r.name, r.timeout, r.progress_total) = (name, timeout, total));
-    }
+    let set = !name.is_empty() || timeout.is_some() || total.is_some();
+    shared.set_rare(set, |r| {
+        (r.name, r.timeout, r.progress_total) = (name, timeout, total)
+    });
     let receiver = Receiver {
         shared: shared.clone(),
         batch: Batch::new(),
@@ -666,17 +675,16 @@ impl<Y, S, R, E> Unstarted<'_, Y, S, R, E> {
     }
 
     pub(crate) fn set_timeout(&self, timeout: Option<Duration>) {
-        if timeout.is_some() || self.0.rare.get().is_some() {
-            self.0.write_rare(|r| r.timeout = timeout);
-        }
+        self.0.set_rare(timeout.is_some(), |r| r.timeout = timeout);
     }
 
     /// Sets the total while the body is pending (under its lock: a pool thread that takes
     /// the body reads the total after it, so it sees this or nothing changes).
     pub(crate) fn set_progress_total(&self, total: Option<u64>) {
         let pending = lock(&self.0.pending);
-        if pending.is_some() && (total.is_some() || self.0.rare.get().is_some()) {
-            self.0.write_rare(|r| r.progress_total = total);
+        if pending.is_some() {
+            self.0
+                .set_rare(total.is_some(), |r| r.progress_total = total);
         }
     }
 }
