@@ -23,28 +23,27 @@ pub fn run(variant: &str) -> i32 {
         Pool::global().set_grace(Duration::from_millis(100));
     }
     let sampler = ThreadSampler::start();
-    let count = Rc::new(Cell::new(0u64));
-    let sum = Rc::new(Cell::new(0u64));
-    // Wall and process CPU seconds, and the GUI thread's CPU ns, when the last is handled.
-    let done = Rc::new(Cell::new(None::<(f64, f64, u64)>));
     let gui = tid();
     let gui_cpu = thread_cpu_ns(gui);
-    let sw = Stopwatch::start();
+    // One shared tally, as the C++ program's handler shares its state by reference: each
+    // worker's callback captures one `Rc` (not a copy of the stopwatch and three counters).
+    let tally = Rc::new(Tally {
+        n,
+        gui,
+        count: Cell::new(0),
+        sum: Cell::new(0),
+        done: Cell::new(None),
+        sw: Stopwatch::start(),
+    });
     for i in 0..n {
         let w = qworker::function(move || -> Result<u64, BoxError> { Ok(i) });
-        let (c, s, d) = (count.clone(), sum.clone(), done.clone());
-        w.on_returned(move |v| {
-            s.set(s.get() + v);
-            c.set(c.get() + 1);
-            if c.get() == n {
-                let (wall, cpu) = sw.read();
-                d.set(Some((wall, cpu, thread_cpu_ns(gui))));
-            }
-        });
+        let t = tally.clone();
+        w.on_returned(move |v| t.returned(*v));
         w.detach().expect("start");
     }
-    crate::spin_until(Duration::from_secs(120), || done.get().is_some());
-    let (wall, cpu, gui_end) = done.get().unwrap_or((f64::NAN, f64::NAN, gui_cpu));
+    crate::spin_until(Duration::from_secs(120), || tally.done.get().is_some());
+    let (wall, cpu, gui_end) = tally.done.get().unwrap_or((f64::NAN, f64::NAN, gui_cpu));
+    let count = &tally.count;
     Report::new("W3", variant)
         .metric("workers_per_s", n as f64 / wall)
         .metric("cpu_us_per_worker", cpu * 1e6 / n as f64)
@@ -58,4 +57,26 @@ pub fn run(variant: &str) -> i32 {
         .metric("handled", count.get() as f64)
         .print();
     0
+}
+
+/// What the workers' callbacks count, and when the last one came.
+struct Tally {
+    n: u64,
+    gui: i32,
+    count: Cell<u64>,
+    sum: Cell<u64>,
+    /// Wall and process CPU seconds, and the GUI thread's CPU ns, when the last is handled.
+    done: Cell<Option<(f64, f64, u64)>>,
+    sw: Stopwatch,
+}
+
+impl Tally {
+    fn returned(&self, v: u64) {
+        self.sum.set(self.sum.get() + v);
+        self.count.set(self.count.get() + 1);
+        if self.count.get() == self.n {
+            let (wall, cpu) = self.sw.read();
+            self.done.set(Some((wall, cpu, thread_cpu_ns(self.gui))));
+        }
+    }
 }
