@@ -69,8 +69,11 @@
 //! or batch be split at its first non-value (`split_values`): the values in front of it are
 //! discarded whole, in O(1); large discards go to the
 //! `graveyard`, which the worker thread frees as its body ends, so the GUI thread does not pay
-//! for freeing a flood. Once the worker has collected it (`graveyard_closed`, under the lock),
-//! later discards are freed inline.
+//! for freeing a flood. A discard is large by its values (more than [`SMALL_DISCARD`]) or by
+//! its buffer (more than [`SMALL_DISCARD_BYTES`]: a queue that once held a flood keeps its
+//! capacity, and freeing that block can unmap it, with a few values in it or none). Once the
+//! worker has collected it (`graveyard_closed`, under the lock), later discards are freed
+//! inline, but a flood, or a large buffer while the reaper runs, goes to the reaper.
 //!
 //! # Progress
 //!
@@ -268,7 +271,7 @@ impl<Y, R, E> Inner<Y, R, E> {
     /// Puts a large discard in the open graveyard (the worker frees it as it ends); hands
     /// back what is left to `bury` (small, or the graveyard is closed).
     fn graveyard_or_back(&mut self, events: VecDeque<Slot<Y, R, E>>) -> VecDeque<Slot<Y, R, E>> {
-        if events.len() > SMALL_DISCARD && !self.graveyard_closed {
+        if heavy(&events) && !self.graveyard_closed {
             self.graveyard.push(events);
             VecDeque::new()
         } else {
@@ -563,15 +566,16 @@ impl<Y, R, E> Mailbox<Y, R, E> {
         Ok(())
     }
 
-    /// Frees discarded events away from the receiving thread when there are many: the
-    /// worker thread frees them as its body ends (`graveyard`); once it has, a flood of them
-    /// (more than [`REAP_ELSEWHERE`]) goes to the reaper thread. Call it without the lock.
+    /// Frees discarded events away from the receiving thread when there are many, or when
+    /// their buffer is large ([`heavy`]): the worker thread frees them as its body ends
+    /// (`graveyard`); once it has, a flood of them (more than [`REAP_ELSEWHERE`]), or a large
+    /// buffer while the reaper runs, goes to the reaper thread. Call it without the lock.
     fn bury(&self, events: VecDeque<Slot<Y, R, E>>) {
-        if events.len() <= SMALL_DISCARD {
+        if !heavy(&events) {
             return drop(events);
         }
         let events = self.lock().graveyard_or_back(events);
-        if events.len() > REAP_ELSEWHERE {
+        if events.len() > REAP_ELSEWHERE || (heavy(&events) && super::reap::running()) {
             (self.reap)(events);
         } else {
             drop(events);
@@ -922,6 +926,20 @@ const SMALL_DISCARD: usize = 1024;
 /// lock and a box, against freeing it here).
 const REAP_ELSEWHERE: usize = 4 * 1024;
 
+/// A discarded buffer larger than this (in bytes) is not freed where the discard happens,
+/// however few events it holds: the allocator may give so large a block back to the system,
+/// and an unmap costs tens of µs. A quit on the GUI thread that freed the queue's buffer
+/// there took 80 µs of the 0.1 ms from quit to `aborted` (W5 (a) with `Bounded(4096)`: a
+/// buffer of at least 4,096 slots, holding fewer than [`SMALL_DISCARD`] values).
+const SMALL_DISCARD_BYTES: usize = 64 << 10;
+
+/// Whether a discard is too large to free where it happens: by its events ([`SMALL_DISCARD`])
+/// or by its buffer ([`SMALL_DISCARD_BYTES`]).
+fn heavy<T>(events: &VecDeque<T>) -> bool {
+    events.len() > SMALL_DISCARD
+        || events.capacity().saturating_mul(std::mem::size_of::<T>()) > SMALL_DISCARD_BYTES
+}
+
 /// A queue of at least [`REAP_ELSEWHERE`] entries that must grow grows to at least this many
 /// bytes at once (`grow_for_a_flood`).
 // 32 MiB: glibc's largest mmap threshold on 64-bit, so the block is always mapped on its own,
@@ -947,6 +965,78 @@ fn grow_for_a_flood<T>(queue: &mut VecDeque<T>, adding: usize) {
 
 /// How many events are delivered between two looks at the clock.
 const CLOCK_STRIDE: u32 = 32;
+
+#[cfg(all(test, not(feature = "loom")))]
+mod discard_tests {
+    use super::*;
+
+    fn mailbox() -> Mailbox<u64, (), ()> {
+        Mailbox::new(Policy::All, WakeBy::Id(|_| {}, 0))
+    }
+
+    /// Queues `n` values.
+    fn yield_n(mb: &Mailbox<u64, (), ()>, n: u64) {
+        let quit = AtomicBool::new(false);
+        for i in 0..n {
+            mb.push_yield(i, None, &quit).expect("not quitting");
+        }
+    }
+
+    /// Drains everything queued (the batch then holds the shared queue's old buffer, and the
+    /// shared queue the batch's, emptied).
+    fn drain_all(mb: &Mailbox<u64, (), ()>, batch: &mut Batch<u64, (), ()>) -> usize {
+        let quit = AtomicBool::new(false);
+        let mut n = 0;
+        mb.drain(batch, &quit, None, |_| n += 1);
+        n
+    }
+
+    #[test]
+    fn a_quit_leaves_a_large_buffer_holding_few_values_to_the_worker() {
+        let mb = mailbox();
+        let mut batch = Batch::new();
+        yield_n(&mb, 5000); // the shared queue's buffer grows past 64 KiB
+        assert_eq!(drain_all(&mb, &mut batch), 5000);
+        yield_n(&mb, 1); // into the batch's old buffer, now the shared queue's
+        assert_eq!(drain_all(&mb, &mut batch), 1); // the large buffer is the shared one again
+        yield_n(&mb, 10);
+        let capacity = mb.lock().queue.capacity();
+        assert!(capacity * std::mem::size_of::<Slot<u64, (), ()>>() > SMALL_DISCARD_BYTES);
+        mb.quit();
+        let graves = mb.take_graveyard(false);
+        assert_eq!(
+            graves.len(),
+            1,
+            "the quitting thread did not free the buffer"
+        );
+        assert_eq!(graves[0].len(), 10);
+        assert_eq!(graves[0].capacity(), capacity);
+    }
+
+    #[test]
+    fn a_quit_frees_a_small_discard_where_it_happens() {
+        let mb = mailbox();
+        yield_n(&mb, 10);
+        mb.quit();
+        assert!(mb.take_graveyard(false).is_empty());
+        assert!(mb.lock().queue.is_empty(), "the values were discarded");
+    }
+
+    #[test]
+    fn a_large_buffer_discarded_after_the_worker_ended_is_freed_or_reaped_once() {
+        let mb = mailbox();
+        let mut batch = Batch::new();
+        yield_n(&mb, 5000);
+        assert_eq!(drain_all(&mb, &mut batch), 5000);
+        yield_n(&mb, 1);
+        assert_eq!(drain_all(&mb, &mut batch), 1);
+        yield_n(&mb, 10);
+        assert!(mb.take_graveyard(false).is_empty()); // the worker ended: graveyard closed
+        mb.quit(); // freed here, or by the reaper if it runs: either way not kept
+        assert!(mb.lock().queue.is_empty());
+        assert!(mb.lock().graveyard.is_empty());
+    }
+}
 
 #[cfg(all(test, not(feature = "loom")))]
 mod split_tests {

@@ -29,20 +29,37 @@ struct Reaper {
 /// The reaper, started on first use; `None` if its thread could not be started (then drops
 /// happen where they are asked for).
 fn reaper() -> Option<&'static Reaper> {
-    static R: OnceLock<Reaper> = OnceLock::new();
-    static STARTED: OnceLock<bool> = OnceLock::new();
     let init = || Reaper {
         queue: Mutex::new(Vec::new()),
         ready: Condvar::new(),
     };
-    service(&R, &STARTED, init, "qworker-reaper", run)
+    service(&REAPER, &STARTED, init, "qworker-reaper", run)
 }
+
+/// The reaper, if its thread was started; starts nothing.
+fn reaper_if_started() -> Option<&'static Reaper> {
+    STARTED
+        .get()
+        .copied()
+        .unwrap_or(false)
+        .then(|| REAPER.get())
+        .flatten()
+}
+
+static REAPER: OnceLock<Reaper> = OnceLock::new();
+static STARTED: OnceLock<bool> = OnceLock::new();
 
 /// Starts the reaper thread if it is not running: called by a producer whose backlog could
 /// become a flood, so that the receiving thread, when it discards that flood, finds the
 /// reaper running (see `Mailbox::push_yield`).
 pub(crate) fn prepare() {
     let _ = reaper();
+}
+
+/// Whether the reaper thread runs (a producer started it, or an earlier reap did): handing
+/// it something then starts no thread.
+pub(crate) fn running() -> bool {
+    reaper_if_started().is_some()
 }
 
 /// Drops `item` on the reaper thread (here, if that thread could not be started).
