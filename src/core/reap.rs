@@ -36,16 +36,6 @@ fn reaper() -> Option<&'static Reaper> {
     service(&REAPER, &STARTED, init, "qworker-reaper", run)
 }
 
-/// The reaper, if its thread was started; starts nothing.
-fn reaper_if_started() -> Option<&'static Reaper> {
-    STARTED
-        .get()
-        .copied()
-        .unwrap_or(false)
-        .then(|| REAPER.get())
-        .flatten()
-}
-
 static REAPER: OnceLock<Reaper> = OnceLock::new();
 static STARTED: OnceLock<bool> = OnceLock::new();
 
@@ -59,7 +49,7 @@ pub(crate) fn prepare() {
 /// Whether the reaper thread runs (a producer started it, or an earlier reap did): handing
 /// it something then starts no thread.
 pub(crate) fn running() -> bool {
-    reaper_if_started().is_some()
+    STARTED.get() == Some(&true)
 }
 
 /// Drops `item` on the reaper thread (here, if that thread could not be started).
