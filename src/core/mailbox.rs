@@ -35,6 +35,22 @@
 //! the queue clears it too. So `deferred` implies `!scheduled`, and undelivered events have a
 //! drain outstanding or a paced wake on its way, never neither.
 //!
+//! # Streams
+//!
+//! A receiver that keeps up with a fast producer takes the queue in small batches, and each
+//! batch costs both threads far more than its events (W1: 0.7 µs per batch of 9–230 values,
+//! against 15–20 batches per million values when the receiver lags; `docs/BENCHMARKS.md`,
+//! "W1 has two speeds"). So a drain that has just taken a batch that came fast (at least
+//! [`STREAM_BATCH`] queued events, at one per µs or more: [`fast_stream`]) and has delivered it
+//! waits [`STREAM_WAIT`] (within its time budget) before it takes the queue again, and lets the
+//! next batch grow. The wait is blind: it looks at nothing shared (a wait that looked, under the
+//! lock, every few hundred ns slowed the producer more than it saved). It takes nothing and
+//! changes nothing, and `scheduled` stays set while it waits, so the wake-up protocol above
+//! holds unchanged. A slower stream (a value every few µs or more), one-off events, a quitting
+//! worker and a batch that hands its values on to an async consumer (`hold`) never wait, so the
+//! GUI thread does not spin for them. Under `Bounded` the drain reports what it delivered
+//! before it waits, so its producer is not held back by the wait.
+//!
 //! # Policies
 //!
 //! Policies act on yielded values only; every other event is kept, in order:
@@ -90,7 +106,7 @@ use std::time::{Duration, Instant};
 
 use super::event::{Aborted, Event, Progress};
 use super::pace::PROGRESS_INTERVAL;
-use super::sync::{AtomicBool, Condvar, Mutex, MutexGuard, lock, try_lock, wait};
+use super::sync::{AtomicBool, Condvar, Mutex, MutexGuard, lock, pause, try_lock, wait};
 
 /// How a worker's yielded values are delivered.
 ///
@@ -729,6 +745,9 @@ impl<Y, R, E> Mailbox<Y, R, E> {
         // Values discarded by a quit, freed (`bury`) after the loop.
         let mut discarded = Vec::new();
         let mut count: u32 = 0;
+        // Whether the last batch taken came fast, and when it was taken (`# Streams`).
+        let mut stream = false;
+        let mut last_take = Instant::now();
         let status = loop {
             // The queued events first (the hot path), then the fixed places.
             let (slot, queued) = match batch.local.pop_front() {
@@ -736,9 +755,19 @@ impl<Y, R, E> Mailbox<Y, R, E> {
                 None => match batch.take_fixed() {
                     Some(ev) => (Some(ev), false),
                     None => {
+                        if stream && !quitting && !batch.hold {
+                            // Let the next batch of a fast stream grow (`# Streams`).
+                            if unreported > 0 && batch.release_every > 0 {
+                                self.release(std::mem::take(&mut unreported));
+                            }
+                            wait_for_a_batch(until);
+                        }
                         if !self.take_all(batch) {
                             break Drained::Empty;
                         }
+                        let now = Instant::now();
+                        stream = fast_stream(batch.local.len(), now - last_take);
+                        last_take = now;
                         if quitting {
                             unreported += discard_values(batch, &mut discarded);
                         }
@@ -966,8 +995,37 @@ fn grow_for_a_flood<T>(queue: &mut VecDeque<T>, adding: usize) {
 /// How many events are delivered between two looks at the clock.
 const CLOCK_STRIDE: u32 = 32;
 
+/// A batch of fewer queued events than this is no stream's (`# Streams`): a worker's one-off
+/// events never make one this large.
+const STREAM_BATCH: usize = 4;
+
+/// How long a drain waits for a fast stream's next batch to grow (`# Streams`). 20 µs in which
+/// a producer at W1's pace queues several hundred values; 5 µs bought less, 80 µs no more.
+const STREAM_WAIT: Duration = Duration::from_micros(20);
+
+/// Whether a batch of `queued` events, taken `since` the previous take, came from a fast
+/// stream (`# Streams`): at least [`STREAM_BATCH`] of them, at one per µs or more.
+fn fast_stream(queued: usize, since: Duration) -> bool {
+    queued >= STREAM_BATCH && since <= Duration::from_micros(queued as u64)
+}
+
+/// Waits [`STREAM_WAIT`], never past `until`, looking at nothing shared (`# Streams`). A loom
+/// model has no time to wait for, and nothing here it could check: it does not wait.
+fn wait_for_a_batch(until: Option<Instant>) {
+    if cfg!(feature = "loom") {
+        return;
+    }
+    let end = Instant::now() + STREAM_WAIT;
+    let end = until.map_or(end, |u| u.min(end));
+    while Instant::now() < end {
+        for _ in 0..64 {
+            pause();
+        }
+    }
+}
+
 #[cfg(all(test, not(feature = "loom")))]
-mod discard_tests {
+mod quit_and_stream_tests {
     use super::*;
 
     fn mailbox() -> Mailbox<u64, (), ()> {
@@ -1011,6 +1069,56 @@ mod discard_tests {
         );
         assert_eq!(graves[0].len(), 10);
         assert_eq!(graves[0].capacity(), capacity);
+    }
+
+    #[test]
+    fn only_a_batch_that_came_fast_is_a_streams() {
+        use std::time::Duration;
+        let us = Duration::from_micros;
+        assert!(fast_stream(4, us(4)), "four events in 4 µs");
+        assert!(fast_stream(500, us(20)));
+        assert!(
+            !fast_stream(3, us(0)),
+            "fewer than STREAM_BATCH: one-off events"
+        );
+        assert!(!fast_stream(4, us(5)), "slower than one per µs");
+        assert!(!fast_stream(100, Duration::from_millis(1)));
+    }
+
+    #[test]
+    fn a_fast_stream_is_delivered_whole_and_in_order_across_its_waits() {
+        // A producer thread streams values while the drain takes them in batches; each
+        // batch that came fast makes the drain wait before the next take (`# Streams`).
+        let mb = std::sync::Arc::new(mailbox());
+        let producer = {
+            let mb = mb.clone();
+            std::thread::spawn(move || {
+                let quit = AtomicBool::new(false);
+                for i in 0..200_000 {
+                    mb.push_yield(i, None, &quit).expect("not quitting");
+                }
+                mb.push_end(Event::Returned(()));
+            })
+        };
+        let quit = AtomicBool::new(false);
+        let mut batch = Batch::new();
+        let mut next = 0u64;
+        let mut finished = false;
+        while !finished {
+            let status = mb.drain(&mut batch, &quit, None, |ev| match ev {
+                Event::Yielded(v) => {
+                    assert_eq!(v, next, "in order, each once");
+                    next += 1;
+                }
+                Event::Finished => finished = true,
+                _ => {}
+            });
+            if status == Drained::Empty {
+                std::thread::yield_now();
+            }
+        }
+        producer.join().expect("the producer");
+        assert_eq!(next, 200_000);
     }
 
     #[test]

@@ -54,7 +54,7 @@ pub(crate) use sync::lock;
 pub(crate) use mailbox::WakeBy;
 pub use mailbox::{Drained, Waker};
 pub use pool::SpawnError;
-pub(crate) use small_body::SmallBody;
+pub(crate) use small_body::{SmallBody, fits_in};
 pub use task::{Body, Handle, Options, Parts, Receiver, STUCK_REPORT_AFTER, Task, task};
 pub(crate) use task::{Host, Shared, Unstarted, task_woken_by};
 pub use work::{function_body, iter_body, work_body};

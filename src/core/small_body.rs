@@ -39,7 +39,13 @@ type Space = MaybeUninit<[usize; 3]>;
 
 /// Whether a closure of type `F` is stored inline.
 const fn fits<F>() -> bool {
-    size_of::<F>() <= size_of::<Space>() && align_of::<F>() <= align_of::<Space>()
+    fits_in::<F, Space>()
+}
+
+/// Whether a value of type `F` fits a space of type `S` in size and alignment (here, and for
+/// the callbacks' inline closures, `qt/callbacks.rs`).
+pub(crate) const fn fits_in<F, S>() -> bool {
+    size_of::<F>() <= size_of::<S>() && align_of::<F>() <= align_of::<S>()
 }
 
 /// What a stored body can do, for one closure type: run it (consuming it) or drop it.

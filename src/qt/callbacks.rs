@@ -2,8 +2,9 @@
 //!
 //! A worker with no callback pays an empty list and a bit set, not a list per signal: a short
 //! function worker usually has one callback, and most of a driver's memory used to be eleven
-//! empty lists. The first callback is held inline ([`List`]), so that one costs no
-//! allocation beyond its own box.
+//! empty lists. The first callback is held inline ([`List`]), and a callback's closure of up
+//! to two words is held inline too ([`SmallFn`]): a short worker's one `on_returned` that
+//! captures an `Rc` costs no allocation at all.
 //!
 //! # Order
 //!
@@ -14,64 +15,235 @@
 //! runs waits for the next event. A panicking callback is caught and logged; the others run.
 
 use std::cell::{Cell, RefCell};
+use std::marker::PhantomData;
+use std::mem::MaybeUninit;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::ptr::NonNull;
 
 use super::glue::{Level, log};
-use crate::core::panic_message;
+use crate::core::{fits_in, panic_message};
 use crate::{Event, Progress, WorkerError};
 
-type EventFn<Y, R, E> = dyn FnMut(&Event<Y, R, E>);
-type ErrorFn<E> = dyn FnMut(&WorkerError<E>);
-
-/// One connected callback, tagged by its signal.
-pub(crate) enum Callback<Y, R, E> {
-    Event(Box<EventFn<Y, R, E>>),
-    Started(Box<dyn FnMut()>),
-    Yielded(Box<dyn FnMut(&Y)>),
-    Progress(Box<dyn FnMut(Progress)>),
-    Warned(Box<dyn FnMut(&str)>),
-    Paused(Box<dyn FnMut()>),
-    Resumed(Box<dyn FnMut()>),
-    Aborted(Box<dyn FnMut()>),
-    Returned(Box<dyn FnMut(&R)>),
-    Errored(Box<ErrorFn<E>>),
-    Finished(Box<dyn FnMut()>),
+/// The signal a callback is connected to, as its bit in [`Callbacks::has`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u16)]
+pub(crate) enum Signal {
+    /// `on_event`: every event.
+    Event = 1,
+    Started = 1 << 1,
+    Yielded = 1 << 2,
+    Progress = 1 << 3,
+    Warned = 1 << 4,
+    Paused = 1 << 5,
+    Resumed = 1 << 6,
+    Aborted = 1 << 7,
+    Returned = 1 << 8,
+    Errored = 1 << 9,
+    Finished = 1 << 10,
 }
 
 /// The bit of `on_event` callbacks in [`Callbacks::has`].
-pub(crate) const EVENT: u16 = 1;
-
-impl<Y, R, E> Callback<Y, R, E> {
-    fn bit(&self) -> u16 {
-        match self {
-            Callback::Event(_) => EVENT,
-            Callback::Started(_) => 1 << 1,
-            Callback::Yielded(_) => 1 << 2,
-            Callback::Progress(_) => 1 << 3,
-            Callback::Warned(_) => 1 << 4,
-            Callback::Paused(_) => 1 << 5,
-            Callback::Resumed(_) => 1 << 6,
-            Callback::Aborted(_) => 1 << 7,
-            Callback::Returned(_) => 1 << 8,
-            Callback::Errored(_) => 1 << 9,
-            Callback::Finished(_) => 1 << 10,
-        }
-    }
-}
+pub(crate) const EVENT: u16 = Signal::Event as u16;
 
 /// The bit of the callbacks of `ev`'s own signal.
 pub(crate) fn bit_of<Y, R, E>(ev: &Event<Y, R, E>) -> u16 {
-    match ev {
-        Event::Started => 1 << 1,
-        Event::Yielded(_) => 1 << 2,
-        Event::Progress(_) => 1 << 3,
-        Event::Warned(_) => 1 << 4,
-        Event::Paused => 1 << 5,
-        Event::Resumed => 1 << 6,
-        Event::Aborted => 1 << 7,
-        Event::Returned(_) => 1 << 8,
-        Event::Errored(_) => 1 << 9,
-        Event::Finished => 1 << 10,
+    let signal = match ev {
+        Event::Started => Signal::Started,
+        Event::Yielded(_) => Signal::Yielded,
+        Event::Progress(_) => Signal::Progress,
+        Event::Warned(_) => Signal::Warned,
+        Event::Paused => Signal::Paused,
+        Event::Resumed => Signal::Resumed,
+        Event::Aborted => Signal::Aborted,
+        Event::Returned(_) => Signal::Returned,
+        Event::Errored(_) => Signal::Errored,
+        Event::Finished => Signal::Finished,
+    };
+    signal as u16
+}
+
+/// One connected callback: its signal, and the closure, called with each event of that
+/// signal (a per-signal callback is wrapped in one that takes the event apart).
+pub(crate) struct Callback<Y, R, E> {
+    signal: Signal,
+    f: SmallFn<Y, R, E>,
+}
+
+impl<Y, R, E> Callback<Y, R, E> {
+    fn new(signal: Signal, f: impl FnMut(&Event<Y, R, E>) + 'static) -> Self {
+        Callback {
+            signal,
+            f: SmallFn::new(f),
+        }
+    }
+
+    /// A callback that sees every event (`on_event`).
+    pub(crate) fn event(f: impl FnMut(&Event<Y, R, E>) + 'static) -> Self {
+        Self::new(Signal::Event, f)
+    }
+
+    /// A callback of a signal without a payload: `started`, `paused`, `resumed`, `aborted`
+    /// or `finished`.
+    pub(crate) fn unit(signal: Signal, mut f: impl FnMut() + 'static) -> Self {
+        debug_assert!(matches!(
+            signal,
+            Signal::Started | Signal::Paused | Signal::Resumed | Signal::Aborted | Signal::Finished
+        ));
+        Self::new(signal, move |ev| {
+            if bit_of(ev) == signal as u16 {
+                f()
+            }
+        })
+    }
+
+    pub(crate) fn yielded(mut f: impl FnMut(&Y) + 'static) -> Self {
+        Self::new(Signal::Yielded, move |ev| {
+            if let Event::Yielded(v) = ev {
+                f(v)
+            }
+        })
+    }
+
+    pub(crate) fn progress(mut f: impl FnMut(Progress) + 'static) -> Self {
+        Self::new(Signal::Progress, move |ev| {
+            if let Event::Progress(p) = ev {
+                f(*p)
+            }
+        })
+    }
+
+    pub(crate) fn warned(mut f: impl FnMut(&str) + 'static) -> Self {
+        Self::new(Signal::Warned, move |ev| {
+            if let Event::Warned(m) = ev {
+                f(m)
+            }
+        })
+    }
+
+    pub(crate) fn returned(mut f: impl FnMut(&R) + 'static) -> Self {
+        Self::new(Signal::Returned, move |ev| {
+            if let Event::Returned(r) = ev {
+                f(r)
+            }
+        })
+    }
+
+    pub(crate) fn errored(mut f: impl FnMut(&WorkerError<E>) + 'static) -> Self {
+        Self::new(Signal::Errored, move |ev| {
+            if let Event::Errored(e) = ev {
+                f(e)
+            }
+        })
+    }
+
+    fn bit(&self) -> u16 {
+        self.signal as u16
+    }
+}
+
+/// The inline space of a callback: two words, word-aligned (an `Rc` or two, a sender, a
+/// pointer and an index: what most callbacks capture).
+type Space = MaybeUninit<[usize; 2]>;
+
+/// What a stored callback can do, for one closure type: be called, or be dropped.
+struct Vtable<Y, R, E> {
+    call: unsafe fn(*mut Space, &Event<Y, R, E>),
+    drop: unsafe fn(*mut Space),
+}
+
+/// A callback's closure: inline when it fits in two words, else in a box of its own.
+///
+/// # Invariants
+///
+/// - `data` holds exactly one live value of the type `vt` was made for: the closure itself
+///   when it fits ([`fits_in`]), else a `Box` of it. Only `new` writes it.
+/// - The value is dropped exactly once, in place, by `Drop`; `call` only borrows it. A panic
+///   in the closure leaves it in place, live, as a panicking `Box<dyn FnMut>` would.
+/// - Not `Send` (the closures are not): a callback lives and runs on the GUI thread.
+struct SmallFn<Y, R, E> {
+    data: Space,
+    /// A `'static` vtable (a raw pointer: a reference would need `Y: 'static` and so on
+    /// wherever a callback list is held).
+    vt: NonNull<Vtable<Y, R, E>>,
+    _not_send: PhantomData<*mut ()>,
+}
+
+/// The vtables of one closure type `F`, inline and boxed.
+struct Shims<F, Y, R, E>(PhantomData<fn() -> F>, Types<Y, R, E>);
+
+/// A marker of a callback list's three types.
+type Types<Y, R, E> = PhantomData<fn() -> (Y, R, E)>;
+
+impl<F, Y, R, E> Shims<F, Y, R, E>
+where
+    F: FnMut(&Event<Y, R, E>),
+{
+    const INLINE: Vtable<Y, R, E> = Vtable {
+        call: Self::call_inline,
+        drop: Self::drop_inline,
+    };
+    const BOXED: Vtable<Y, R, E> = Vtable {
+        call: Self::call_boxed,
+        drop: Self::drop_boxed,
+    };
+
+    /// SAFETY: `data` holds a live `F`, not borrowed elsewhere.
+    unsafe fn call_inline(data: *mut Space, ev: &Event<Y, R, E>) {
+        // SAFETY: the caller's contract.
+        unsafe { (*data.cast::<F>())(ev) }
+    }
+
+    /// SAFETY: `data` holds a live `F`; the caller never touches it again.
+    unsafe fn drop_inline(data: *mut Space) {
+        // SAFETY: the caller's contract: dropped once.
+        unsafe { data.cast::<F>().drop_in_place() }
+    }
+
+    /// SAFETY: `data` holds a live `Box<F>`, not borrowed elsewhere.
+    unsafe fn call_boxed(data: *mut Space, ev: &Event<Y, R, E>) {
+        // SAFETY: the caller's contract.
+        unsafe { (*data.cast::<Box<F>>())(ev) }
+    }
+
+    /// SAFETY: `data` holds a live `Box<F>`; the caller never touches it again.
+    unsafe fn drop_boxed(data: *mut Space) {
+        // SAFETY: the caller's contract: dropped once.
+        unsafe { data.cast::<Box<F>>().drop_in_place() }
+    }
+}
+
+impl<Y, R, E> SmallFn<Y, R, E> {
+    fn new<F: FnMut(&Event<Y, R, E>) + 'static>(f: F) -> Self {
+        let mut data = Space::uninit();
+        // Each vtable is an inline constant: the reference points into static memory.
+        let vt: &Vtable<Y, R, E> = if fits_in::<F, Space>() {
+            // SAFETY: `F` fits `Space` in size and alignment.
+            unsafe { data.as_mut_ptr().cast::<F>().write(f) };
+            const { &Shims::<F, Y, R, E>::INLINE }
+        } else {
+            // SAFETY: a `Box` is one word, word-aligned.
+            unsafe { data.as_mut_ptr().cast::<Box<F>>().write(Box::new(f)) };
+            const { &Shims::<F, Y, R, E>::BOXED }
+        };
+        SmallFn {
+            data,
+            vt: NonNull::from(vt),
+            _not_send: PhantomData,
+        }
+    }
+
+    fn call(&mut self, ev: &Event<Y, R, E>) {
+        // SAFETY: `vt` points to an inline constant (static memory), made for the live value
+        // in `data`, which `&mut self` borrows for the call.
+        unsafe { (self.vt.as_ref().call)(&mut self.data, ev) }
+    }
+}
+
+impl<Y, R, E> Drop for SmallFn<Y, R, E> {
+    fn drop(&mut self) {
+        // SAFETY: `vt` points to an inline constant (static memory); the value is live
+        // until here (see "# Invariants").
+        unsafe { (self.vt.as_ref().drop)(&mut self.data) }
     }
 }
 
@@ -150,52 +322,38 @@ impl<Y, R, E> Callbacks<Y, R, E> {
         go_yielded: &dyn Fn() -> bool,
     ) {
         let always = || true;
-        self.group(EVENT, "event", worker, &always, |cb| {
-            if let Callback::Event(f) = cb {
-                f(ev)
-            }
-        });
-        let go: &dyn Fn() -> bool = match ev {
-            Event::Yielded(_) => go_yielded,
-            _ => &always,
-        };
-        self.group(bit_of(ev), ev.kind(), worker, go, |cb| match (cb, ev) {
-            (Callback::Yielded(f), Event::Yielded(v)) => f(v),
-            (Callback::Progress(f), Event::Progress(p)) => f(*p),
-            (Callback::Warned(f), Event::Warned(m)) => f(m),
-            (Callback::Returned(f), Event::Returned(r)) => f(r),
-            (Callback::Errored(f), Event::Errored(e)) => f(e),
-            (
-                Callback::Started(f)
-                | Callback::Paused(f)
-                | Callback::Resumed(f)
-                | Callback::Aborted(f)
-                | Callback::Finished(f),
-                _,
-            ) => f(),
-            _ => {}
-        });
+        // Each group is asked for here, inline: most events have callbacks in one group only.
+        if self.has(EVENT) {
+            self.group(EVENT, "event", worker, &always, ev);
+        }
+        let bit = bit_of(ev);
+        if self.has(bit) {
+            let go: &dyn Fn() -> bool = match ev {
+                Event::Yielded(_) => go_yielded,
+                _ => &always,
+            };
+            self.group(bit, ev.kind(), worker, go, ev);
+        }
     }
 
-    /// Calls each callback whose bit is `bit`, in order, while `go()` holds (asked before
-    /// each one), with the list taken out.
+    /// Calls each callback whose bit is `bit` with `ev`, in order, while `go()` holds (asked
+    /// before each one), with the list taken out. Inlined: called for each event delivered,
+    /// its two calls are the hot path of a stream of values.
+    #[inline(always)]
     fn group(
         &self,
         bit: u16,
         signal: &str,
         worker: &dyn Fn() -> String,
         go: &dyn Fn() -> bool,
-        mut each: impl FnMut(&mut Callback<Y, R, E>),
+        ev: &Event<Y, R, E>,
     ) {
-        if !self.has(bit) {
-            return;
-        }
         let mut list = std::mem::take(&mut *self.list.borrow_mut());
         for cb in list.as_mut_slice().iter_mut().filter(|cb| cb.bit() == bit) {
             if !go() {
                 break;
             }
-            if let Err(p) = catch_unwind(AssertUnwindSafe(|| each(cb))) {
+            if let Err(p) = catch_unwind(AssertUnwindSafe(|| cb.f.call(ev))) {
                 log(
                     Level::Critical,
                     &format!(
@@ -215,7 +373,144 @@ impl<Y, R, E> Callbacks<Y, R, E> {
 
 #[cfg(test)]
 mod tests {
-    use super::List;
+    use super::{Callback, List, Signal, SmallFn, Space};
+    use crate::core::fits_in;
+    use crate::{Event, Progress, WorkerError};
+    use std::cell::{Cell, RefCell};
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+    use std::rc::Rc;
+
+    type Ev = Event<u8, u16, String>;
+
+    /// Counts its drops.
+    struct Counted(Rc<Cell<usize>>);
+
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            self.0.set(self.0.get() + 1);
+        }
+    }
+
+    fn fits_of<F>(_: &F) -> bool {
+        fits_in::<F, Space>()
+    }
+
+    #[test]
+    fn a_small_callback_is_inline_a_large_one_boxed_and_each_is_dropped_once() {
+        let drops = Rc::new(Cell::new(0));
+        let calls = Rc::new(Cell::new(0u64));
+        let small = {
+            let (c, n) = (Counted(drops.clone()), calls.clone());
+            move |_: &Ev| {
+                let _keep = &c;
+                n.set(n.get() + 1)
+            }
+        };
+        assert!(fits_of(&small), "two words");
+        let pad = [3u64; 6];
+        let large = {
+            let (c, n) = (Counted(drops.clone()), calls.clone());
+            move |_: &Ev| {
+                let _keep = &c;
+                n.set(n.get() + pad.iter().sum::<u64>())
+            }
+        };
+        assert!(!fits_of(&large));
+        let (mut small, mut large) = (SmallFn::new(small), SmallFn::new(large));
+        for _ in 0..2 {
+            small.call(&Event::Started);
+            large.call(&Event::Started);
+        }
+        assert_eq!(calls.get(), 2 + 2 * 18, "each called twice, its state kept");
+        assert_eq!(drops.get(), 0, "calling drops nothing");
+        drop(small);
+        assert_eq!(drops.get(), 1);
+        drop(large);
+        assert_eq!(drops.get(), 2);
+    }
+
+    #[test]
+    fn a_panicking_callback_stays_live_and_is_dropped_once() {
+        let drops = Rc::new(Cell::new(0));
+        let mut f = {
+            let c = Counted(drops.clone());
+            let mut first = true;
+            SmallFn::new(move |_: &Ev| {
+                let _keep = &c;
+                if std::mem::take(&mut first) {
+                    panic!("first call");
+                }
+            })
+        };
+        assert!(catch_unwind(AssertUnwindSafe(|| f.call(&Event::Finished))).is_err());
+        assert_eq!(drops.get(), 0, "a panic drops nothing");
+        f.call(&Event::Finished); // the second call returns
+        drop(f);
+        assert_eq!(drops.get(), 1);
+    }
+
+    #[test]
+    fn each_signals_callback_gets_its_payload_and_no_other_event() {
+        let seen = Rc::new(RefCell::new(Vec::<String>::new()));
+        let log = |s: &Rc<RefCell<Vec<String>>>| {
+            let s = s.clone();
+            move |t: String| s.borrow_mut().push(t)
+        };
+        let mut cbs: Vec<Callback<u8, u16, String>> = vec![
+            Callback::yielded({
+                let l = log(&seen);
+                move |v| l(format!("yielded {v}"))
+            }),
+            Callback::progress({
+                let l = log(&seen);
+                move |p| l(format!("progress {}/{}", p.done, p.total))
+            }),
+            Callback::warned({
+                let l = log(&seen);
+                move |m| l(format!("warned {m}"))
+            }),
+            Callback::returned({
+                let l = log(&seen);
+                move |r| l(format!("returned {r}"))
+            }),
+            Callback::errored({
+                let l = log(&seen);
+                move |e| l(format!("errored {e:?}"))
+            }),
+            Callback::unit(Signal::Finished, {
+                let l = log(&seen);
+                move || l("finished".into())
+            }),
+        ];
+        let events: Vec<Ev> = vec![
+            Event::Yielded(7),
+            Event::Progress(Progress::new(2, 5)),
+            Event::Warned("low".into()),
+            Event::Returned(300),
+            Event::Errored(WorkerError::Failed("bad".into())),
+            Event::Finished,
+            Event::Started,
+        ];
+        // Each callback is called with every event, as a group would if bits did not match:
+        // only its own signal's event reaches the user's closure.
+        for ev in &events {
+            for cb in &mut cbs {
+                cb.f.call(ev);
+            }
+        }
+        assert_eq!(
+            *seen.borrow(),
+            [
+                "yielded 7",
+                "progress 2/5",
+                "warned low",
+                "returned 300",
+                "errored Failed(\"bad\")",
+                "finished"
+            ]
+        );
+        assert_eq!(cbs[3].bit(), super::bit_of(&events[3]));
+    }
 
     #[test]
     fn a_list_keeps_its_items_in_order_from_one_to_many() {

@@ -26,7 +26,7 @@ use cxx_qt::casting::Upcast;
 use cxx_qt_lib::{QObjectMutPtr, QVariant};
 
 use super::app;
-use super::callbacks::Callback;
+use super::callbacks::{Callback, Signal};
 use super::driver::{Controls, Driver, StartError, TypedDriver, make_driver};
 use super::glue::{self, Level, log};
 use super::hub::{self, Drain};
@@ -523,7 +523,7 @@ where
     /// inside another worker's body. The callback still runs on the GUI thread.
     pub fn on_event_send(&self, f: impl FnMut(&Event<Y, R, E>) + Send + 'static) -> &Self {
         match self.gui() {
-            Some(t) => t.callbacks.add(Callback::Event(Box::new(f))),
+            Some(t) => t.callbacks.add(Callback::event(f)),
             None => {
                 // Runs before any delivery: posted to the hub before `start()` can wake it.
                 let id = self.ctl.id();
@@ -531,7 +531,7 @@ where
                     if let Some(d) = hub::lookup(id)
                         && let Some(t) = d.as_any().downcast_ref::<TypedDriver<Y, S, R, E>>()
                     {
-                        t.callbacks.add(Callback::Event(Box::new(f)));
+                        t.callbacks.add(Callback::event(f));
                     }
                 });
             }
@@ -566,7 +566,7 @@ macro_rules! common_callbacks {
             self.base
                 .typed("on_started")
                 .callbacks
-                .add(Callback::Started(Box::new(f)));
+                .add(Callback::unit(Signal::Started, f));
             self
         }
 
@@ -575,7 +575,7 @@ macro_rules! common_callbacks {
             self.base
                 .typed("on_returned")
                 .callbacks
-                .add(Callback::Returned(Box::new(f)));
+                .add(Callback::returned(f));
             self
         }
 
@@ -585,7 +585,7 @@ macro_rules! common_callbacks {
             self.base
                 .typed("on_errored")
                 .callbacks
-                .add(Callback::Errored(Box::new(f)));
+                .add(Callback::errored(f));
             self
         }
 
@@ -594,7 +594,7 @@ macro_rules! common_callbacks {
             self.base
                 .typed("on_warned")
                 .callbacks
-                .add(Callback::Warned(Box::new(f)));
+                .add(Callback::warned(f));
             self
         }
 
@@ -603,7 +603,7 @@ macro_rules! common_callbacks {
             self.base
                 .typed("on_progress")
                 .callbacks
-                .add(Callback::Progress(Box::new(f)));
+                .add(Callback::progress(f));
             self
         }
 
@@ -612,7 +612,7 @@ macro_rules! common_callbacks {
             self.base
                 .typed("on_aborted")
                 .callbacks
-                .add(Callback::Aborted(Box::new(f)));
+                .add(Callback::unit(Signal::Aborted, f));
             self
         }
 
@@ -621,7 +621,7 @@ macro_rules! common_callbacks {
             self.base
                 .typed("on_finished")
                 .callbacks
-                .add(Callback::Finished(Box::new(f)));
+                .add(Callback::unit(Signal::Finished, f));
             self
         }
 
@@ -630,7 +630,7 @@ macro_rules! common_callbacks {
             self.base
                 .typed("on_event")
                 .callbacks
-                .add(Callback::Event(Box::new(f)));
+                .add(Callback::event(f));
             self
         }
 
@@ -744,7 +744,7 @@ where
         self.base
             .typed("on_yielded")
             .callbacks
-            .add(Callback::Yielded(Box::new(f)));
+            .add(Callback::yielded(f));
         self
     }
 
@@ -753,7 +753,7 @@ where
         self.base
             .typed("on_paused")
             .callbacks
-            .add(Callback::Paused(Box::new(f)));
+            .add(Callback::unit(Signal::Paused, f));
         self
     }
 
@@ -762,7 +762,7 @@ where
         self.base
             .typed("on_resumed")
             .callbacks
-            .add(Callback::Resumed(Box::new(f)));
+            .add(Callback::unit(Signal::Resumed, f));
         self
     }
 }
