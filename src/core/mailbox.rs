@@ -40,10 +40,12 @@
 //! A receiver that keeps up with a fast producer takes the queue in small batches, and each
 //! batch costs both threads far more than its events (W1: 0.7 µs per batch of 9–230 values,
 //! against 15–20 batches per million values when the receiver lags; `docs/BENCHMARKS.md`,
-//! "W1 has two speeds"). So a drain that has just taken a batch that came fast (at least
-//! [`STREAM_BATCH`] queued events, at one per µs or more: [`fast_stream`]) and has delivered it
-//! waits [`STREAM_WAIT`] (within its time budget) before it takes the queue again, and lets the
-//! next batch grow. The wait is blind: it looks at nothing shared (a wait that looked, under the
+//! "W1 has two speeds"). So a drain that has just taken a batch that came fast and has
+//! delivered it waits [`STREAM_WAIT`] (within its time budget) before it takes the queue again,
+//! and lets the next batch grow. A batch came fast when it holds at least [`STREAM_BATCH`]
+//! queued events and they were queued at one per µs or more since the drain's previous take of
+//! such a batch ([`fast_stream`]): so the first batch of a drain, which may have waited long
+//! for a busy GUI thread, never counts, and a thousand workers each drained once never wait. The wait is blind: it looks at nothing shared (a wait that looked, under the
 //! lock, every few hundred ns slowed the producer more than it saved). It takes nothing and
 //! changes nothing, and `scheduled` stays set while it waits, so the wake-up protocol above
 //! holds unchanged. A slower stream (a value every few µs or more), one-off events, a quitting
@@ -745,9 +747,10 @@ impl<Y, R, E> Mailbox<Y, R, E> {
         // Values discarded by a quit, freed (`bury`) after the loop.
         let mut discarded = Vec::new();
         let mut count: u32 = 0;
-        // Whether the last batch taken came fast, and when it was taken (`# Streams`).
+        // Whether the last batch taken came fast, and when the last one large enough to be a
+        // stream's was taken, in this drain (`# Streams`).
         let mut stream = false;
-        let mut last_take = Instant::now();
+        let mut last_take: Option<Instant> = None;
         let status = loop {
             // The queued events first (the hot path), then the fixed places.
             let (slot, queued) = match batch.local.pop_front() {
@@ -765,9 +768,16 @@ impl<Y, R, E> Mailbox<Y, R, E> {
                         if !self.take_all(batch) {
                             break Drained::Empty;
                         }
-                        let now = Instant::now();
-                        stream = fast_stream(batch.local.len(), now - last_take);
-                        last_take = now;
+                        // The clock only for a batch that could be a stream's: a short worker's
+                        // drain reads none.
+                        let queued = batch.local.len();
+                        if queued >= STREAM_BATCH {
+                            let now = Instant::now();
+                            stream = last_take.is_some_and(|t| fast_stream(queued, now - t));
+                            last_take = Some(now);
+                        } else {
+                            (stream, last_take) = (false, None);
+                        }
                         if quitting {
                             unreported += discard_values(batch, &mut discarded);
                         }
