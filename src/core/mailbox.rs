@@ -45,10 +45,11 @@
 //! and lets the next batch grow. A batch came fast when it holds at least [`STREAM_BATCH`]
 //! queued events and they were queued at one per µs or more since the drain's previous take of
 //! such a batch ([`fast_stream`]): so the first batch of a drain, which may have waited long
-//! for a busy GUI thread, never counts, and a thousand workers each drained once never wait. The wait is blind: it looks at nothing shared (a wait that looked, under the
-//! lock, every few hundred ns slowed the producer more than it saved). It takes nothing and
-//! changes nothing, and `scheduled` stays set while it waits, so the wake-up protocol above
-//! holds unchanged. A slower stream (a value every few µs or more), one-off events, a quitting
+//! for a busy GUI thread, never counts, and a thousand workers each drained once never wait.
+//! The wait is blind: it looks at nothing shared (a wait that looked, under the lock, every
+//! few hundred ns slowed the producer more than it saved). It takes nothing and changes
+//! nothing, and `scheduled` stays set while it waits, so the wake-up protocol above holds
+//! unchanged. A slower stream (a value every few µs or more), one-off events, a quitting
 //! worker and a batch that hands its values on to an async consumer (`hold`) never wait, so the
 //! GUI thread does not spin for them. Under `Bounded` the drain reports what it delivered
 //! before it waits, so its producer is not held back by the wait.
@@ -108,7 +109,7 @@ use std::time::{Duration, Instant};
 
 use super::event::{Aborted, Event, Progress};
 use super::pace::PROGRESS_INTERVAL;
-use super::sync::{AtomicBool, Condvar, Mutex, MutexGuard, lock, pause, try_lock, wait};
+use super::sync::{AtomicBool, Condvar, Mutex, MutexGuard, lock, try_lock, wait};
 
 /// How a worker's yielded values are delivered.
 ///
@@ -1029,7 +1030,7 @@ fn wait_for_a_batch(until: Option<Instant>) {
     let end = until.map_or(end, |u| u.min(end));
     while Instant::now() < end {
         for _ in 0..64 {
-            pause();
+            std::hint::spin_loop();
         }
     }
 }

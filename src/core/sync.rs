@@ -162,15 +162,6 @@ pub(crate) fn try_lock<M: Lock>(m: &M) -> Option<M::Guard<'_>> {
     m.try_lock_unpoisoned()
 }
 
-/// A pause in a short busy wait: the CPU's spin hint, or under loom a yield to its scheduler
-/// (a model has no time, and a loop that never yields never ends).
-pub(crate) fn pause() {
-    #[cfg(feature = "loom")]
-    loom::thread::yield_now();
-    #[cfg(not(feature = "loom"))]
-    std::hint::spin_loop();
-}
-
 /// Waits on `cv`, ignoring poisoning.
 pub(crate) fn wait<G, C: Wait<G>>(cv: &C, g: G) -> G {
     cv.wait_unpoisoned(g)
