@@ -108,6 +108,10 @@ fn main() {
             stream_all_gives_every_value_in_order_then_the_outcome,
         ),
         (
+            "a_queued_flood_reaches_its_stream_a_chunk_at_a_time",
+            a_queued_flood_reaches_its_stream_a_chunk_at_a_time,
+        ),
+        (
             "stream_latest_gives_the_newest_value",
             stream_latest_gives_the_newest_value,
         ),
@@ -584,6 +588,42 @@ fn stream_all_gives_every_value_in_order_then_the_outcome() {
     });
     assert_eq!(values, (0..2000).collect::<Vec<_>>());
     assert_eq!(outcome.ok(), Some("counted"));
+}
+
+fn a_queued_flood_reaches_its_stream_a_chunk_at_a_time() {
+    // The body yields 20,000 values and ends before the GUI thread delivers any (the future
+    // waits for it before its first poll of the stream), so all of them wait in one batch.
+    // The driver hands them to the stream's consumer a chunk (256, `futures.rs`) at a time:
+    // while the consumer takes a value, the driver is never more than a chunk ahead of it.
+    const N: u32 = 20_000;
+    let (tx, rx) = std::sync::mpsc::channel();
+    let worker = qworker::generator(move |cx: &mut Context<u32>| -> Result<(), BoxError> {
+        for i in 0..N {
+            cx.yield_(i)?;
+        }
+        tx.send(()).expect("the test waits");
+        Ok(())
+    });
+    let delivered = Rc::new(Cell::new(0u32));
+    let d = delivered.clone();
+    worker.on_yielded(move |_| d.set(d.get() + 1));
+    let (taken, max_ahead) = run("a flood streamed", async move {
+        let mut s = worker.stream();
+        rx.recv_timeout(Duration::from_secs(30))
+            .expect("the body yielded everything");
+        let (mut taken, mut max_ahead) = (0u32, 0u32);
+        while let Some(v) = s.next().await {
+            assert_eq!(v, taken, "in order");
+            taken += 1;
+            max_ahead = max_ahead.max(delivered.get() - taken);
+        }
+        (taken, max_ahead)
+    });
+    assert_eq!(taken, N, "every value");
+    assert!(
+        max_ahead < 256,
+        "the driver ran {max_ahead} values ahead of the stream's consumer"
+    );
 }
 
 fn stream_latest_gives_the_newest_value() {

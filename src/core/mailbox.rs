@@ -739,6 +739,22 @@ impl<Y, R, E> Mailbox<Y, R, E> {
         until: Option<Instant>,
         mut deliver: impl FnMut(Event<Y, R, E>),
     ) -> Drained {
+        self.drain_while(batch, quit, until, |ev| {
+            deliver(ev);
+            true
+        })
+    }
+
+    /// [`drain`](Self::drain), where `deliver` may ask to stop: when it returns `false`, the
+    /// drain returns [`Drained::More`] after that event (or `Finished` if it was the last),
+    /// as when its time ran out.
+    pub(crate) fn drain_while(
+        &self,
+        batch: &mut Batch<Y, R, E>,
+        quit: &AtomicBool,
+        until: Option<Instant>,
+        mut deliver: impl FnMut(Event<Y, R, E>) -> bool,
+    ) -> Drained {
         if batch.finished {
             return Drained::Finished;
         }
@@ -813,11 +829,14 @@ impl<Y, R, E> Mailbox<Y, R, E> {
                 }
             }
             let is_last = matches!(ev, Event::Finished);
-            deliver(ev);
+            let go_on = deliver(ev);
             if is_last {
                 batch.finished = true;
                 batch.local.clear();
                 break Drained::Finished;
+            }
+            if !go_on {
+                break Drained::More;
             }
             count = count.wrapping_add(1);
             if count.is_multiple_of(CLOCK_STRIDE)

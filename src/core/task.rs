@@ -326,6 +326,19 @@ impl<Y, S, R, E> Receiver<Y, S, R, E> {
             .drain(&mut self.batch, shared.control.quit_flag(), until, deliver)
     }
 
+    /// [`drain_until`](Self::drain_until), where `deliver` may ask to stop (it returns
+    /// `false`): the drain then returns [`Drained::More`] after that event.
+    pub(crate) fn drain_while(
+        &mut self,
+        until: Option<Instant>,
+        deliver: impl FnMut(Event<Y, R, E>) -> bool,
+    ) -> Drained {
+        let shared = &*self.shared;
+        shared
+            .mailbox
+            .drain_while(&mut self.batch, shared.control.quit_flag(), until, deliver)
+    }
+
     /// `true` once `Finished` was delivered.
     pub fn is_finished(&self) -> bool {
         self.batch.is_finished()

@@ -230,8 +230,10 @@ where
 /// An async consumer of one worker's events (`futures.rs`): it gets each event, owned, after
 /// the callbacks and the Qt signals.
 pub(crate) trait Tap<Y, R, E> {
-    /// One event, in order.
-    fn put(&self, ev: Event<Y, R, E>);
+    /// One event, in order. Returns `false` when its consumer has a chunk waiting and was
+    /// woken for it ([`STREAM_CHUNK`](super::futures::STREAM_CHUNK)): the drain then stops
+    /// and lets the consumer run first.
+    fn put(&self, ev: Event<Y, R, E>) -> bool;
     /// Whether it hands `ev` on to someone (then a warning or an error is not "unhandled").
     fn receives(&self, ev: &Event<Y, R, E>) -> bool;
     /// Delivery ended without `finished` (the `QWorker` was destroyed, or the owner let go
@@ -695,8 +697,9 @@ where
         }
     }
 
-    /// One event: the state, the typed callbacks, then the Qt signals.
-    fn deliver(&self, ev: Event<Y, R, E>, c: &LazyConnected) {
+    /// One event: the state, the typed callbacks, the Qt signals, then the tap. Returns
+    /// whether the drain may go on (`false`: the tap's consumer has a chunk waiting).
+    fn deliver(&self, ev: Event<Y, R, E>, c: &LazyConnected) -> bool {
         let (ev, returned) = self.settle(ev, c);
         let before = self.state.get();
         self.state.set(before.after(&ev));
@@ -718,8 +721,9 @@ where
             self.with_qobject(|o| o.state_changed());
         }
         let tap = self.tap();
-        if let Some(t) = tap {
-            t.put(ev);
+        match tap {
+            Some(t) => t.put(ev),
+            None => true,
         }
     }
 
@@ -818,10 +822,8 @@ where
         let c = LazyConnected::default();
         let mut status = match self.receiver.try_borrow_mut() {
             Ok(mut slot) => match slot.as_mut() {
-                Some(r) => r.drain_until(Some(until), |ev| {
-                    if self.delivery.get() == Delivery::Open {
-                        self.deliver(ev, &c)
-                    }
+                Some(r) => r.drain_while(Some(until), |ev| {
+                    self.delivery.get() != Delivery::Open || self.deliver(ev, &c)
                 }),
                 None => Drained::Finished,
             },

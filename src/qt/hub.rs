@@ -22,6 +22,11 @@
 //!    another start: a worker that takes longer costs the GUI thread [`LINGER`] once, and a
 //!    drain that started nothing never lingers.
 //!
+//! 5. **Behind.** An entry that stopped before its time was up, because what it delivers
+//!    to waits for its consumer (a stream's port holding a chunk, `futures.rs`), is drained
+//!    again in the same slice, after the ids that became ready meanwhile: the consumer, woken
+//!    by that chunk, runs first, and the values it takes are still in the cache.
+//!
 //! # Invariants
 //!
 //! - `scheduled` is true exactly while a hub drain is posted or running; it is cleared, under
@@ -31,6 +36,9 @@
 //!   "scheduled" until its drain reports `Empty`, and the hub re-queues it itself on `More`.
 //!   An entry made off the GUI thread is registered by a posted closure; a drain that runs
 //!   before it drops the id, so registration queues the id again.
+//! - An entry that stopped early (step 5) is in `behind` until the next ids are taken, or,
+//!   when the slice runs out first, re-posted with the ids not reached: none is dropped, and
+//!   its mailbox stays "scheduled" throughout, as for an entry that ran out of time.
 //! - Lingering changes no order and loses no wake: `scheduled` stays set while the drain
 //!   lingers (it is running), a push meanwhile posts nothing, and the drain then takes the ids
 //!   as in step 2; when it ends, it clears `scheduled` under the lock as before.
@@ -434,10 +442,13 @@ fn drain_slice(hub: &Hub, ids: &mut Vec<u64>) {
     // Only starts made by what this drain runs count for its linger (step 4).
     STARTED.with(|s| s.set(false));
     let mut again = Vec::new();
+    // Entries that stopped early for a consumer (step 5), drained again after what is ready.
+    let mut behind = Vec::new();
     let mut since_clock = 0u32;
     loop {
         // `scheduled` stays set here; only the last call below, finding none, clears it.
         hub.ready.take_into(true, ids);
+        ids.append(&mut behind);
         if ids.is_empty() {
             if !again.is_empty() {
                 *ids = hub.requeue_and_repost(again);
@@ -462,8 +473,12 @@ fn drain_slice(hub: &Hub, ids: &mut Vec<u64>) {
             let mut late = false;
             match entry.drain(until) {
                 Drained::More => {
-                    again.push(id);
-                    late = true;
+                    late = Instant::now() >= until;
+                    if late {
+                        again.push(id);
+                    } else {
+                        behind.push(id);
+                    }
                 }
                 Drained::Finished => {
                     // An entry that ran on its own is done; an owned one stays its owner's.
@@ -487,6 +502,7 @@ fn drain_slice(hub: &Hub, ids: &mut Vec<u64>) {
             if late {
                 // Out of time: the ones not reached go first next time.
                 ids.drain(..next);
+                ids.append(&mut behind);
                 ids.append(&mut again);
                 let first = std::mem::take(ids);
                 *ids = hub.requeue_and_repost(first);
