@@ -110,6 +110,8 @@ pub(crate) trait Driver: Drain {
     fn id(&self) -> u64;
     /// Emits this worker's Qt signals on `obj` from now on.
     fn attach_qobject(&self, obj: *mut QWorker, guard: CxxQtThread<QWorker>);
+    /// Registers it with the hub: see [`TypedDriver::enter_hub`].
+    fn enter_hub(&self, keeps_itself: bool);
     fn start(&self) -> Result<(), StartError>;
     fn control(&self, c: Control);
     fn send_variant(&self, v: &QVariant) -> Result<(), String>;
@@ -342,6 +344,9 @@ pub(crate) struct TypedDriver<Y, S, R, E> {
     draining: Cell<bool>,
     state: Cell<WorkerState>,
     abort_noticed: Cell<bool>,
+    /// Registered with the hub ([`TypedDriver::enter_hub`]): at its first start, not when
+    /// made, so a worker that never starts never is, and a detached one is registered once.
+    in_hub: Cell<bool>,
     row: RefCell<Option<RowRef>>,
     /// The task list's entry for this worker is made on demand (`tasks.rs`, `# Rows made on
     /// demand`): what a row would show lives here until the row is made.
@@ -366,7 +371,8 @@ pub(crate) type Maker = Box<dyn FnOnce(Options) -> Rc<dyn Driver>>;
 
 /// A typed driver and its thread-safe half: the task, its control handle and its receiver,
 /// woken through the hub. For workers built in Rust and for registered tasks that QML or C++
-/// start by name. Not registered with the hub yet: the caller decides who owns it. `gui`: this
+/// start by name. Not registered with the hub yet: it is as it starts, or as its `QWorker` is
+/// made ([`TypedDriver::enter_hub`]). `gui`: this
 /// is the known GUI thread (the caller asked; see [`hub::next_id_on`]).
 pub(crate) fn make_driver<Y, S, R, E>(
     body: SmallBody<Y, S, R, E>,
@@ -392,6 +398,7 @@ where
         draining: Cell::new(false),
         state: Cell::new(WorkerState::Pending),
         abort_noticed: Cell::new(false),
+        in_hub: Cell::new(false),
         row: RefCell::new(None),
         on_demand: Cell::new(OnDemandRow::No),
         started_at: Cell::new(None),
@@ -602,6 +609,18 @@ where
     R: ToVariant + Send + 'static,
     E: Display + Send + 'static,
 {
+    /// Registers this driver with the hub before its worker can wake it: weakly while a
+    /// worker value or a `QWorker` owns it, strongly (`keeps_itself`) once it runs on its own
+    /// until `finished`. Once weakly; a strong registration replaces a weak one.
+    pub(crate) fn enter_hub(&self, keeps_itself: bool) {
+        if self.in_hub.replace(true) && !keeps_itself {
+            return;
+        }
+        if let Some(me) = self.me.upgrade() {
+            hub::register(self.ctl.id(), &(me as Rc<dyn Drain>), keeps_itself);
+        }
+    }
+
     fn worker_name(&self) -> String {
         self.ctl.handle.name()
     }
@@ -865,7 +884,12 @@ where
         self.write_extra(|x| x.attached = Some(Attached { obj, guard }));
     }
 
+    fn enter_hub(&self, keeps_itself: bool) {
+        TypedDriver::enter_hub(self, keeps_itself);
+    }
+
     fn start(&self) -> Result<(), StartError> {
+        TypedDriver::enter_hub(self, false);
         self.ctl.start()?;
         self.add_row();
         Ok(())

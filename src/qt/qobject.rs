@@ -453,7 +453,7 @@ impl QWorker {
             driver.set_timeout(Duration::from_millis(self.rust().timeout_ms as u64));
         }
         driver.attach_qobject(self.as_mut().get_ptr(), self.qt_thread());
-        hub::register(driver.id(), &(driver.clone() as Rc<dyn hub::Drain>), false); // this object owns it
+        driver.enter_hub(false); // this object owns it
         self.as_mut().fields().driver = Some(driver);
         self.as_mut().name_changed();
         self.as_mut().state_changed();

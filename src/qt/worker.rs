@@ -180,7 +180,7 @@ where
     let typed = make_driver(body, kind, Options::default(), gui);
     let ctl = typed.ctl.clone();
     let home = if gui {
-        hub::register(ctl.id(), &(typed.clone() as Rc<dyn Drain>), false); // this value owns it
+        // Registered with the hub as it starts (`TypedDriver::enter_hub`).
         Home::Gui(typed, PhantomData)
     } else {
         // Created in a worker's thread: the driver moves to the GUI thread and runs there
@@ -366,6 +366,9 @@ where
         if self.gui().is_some_and(|t| t.qobject_gone()) {
             return Err(StartError::Destroyed);
         }
+        if let Home::Gui(d, _) = &self.home {
+            d.enter_hub(false); // this value owns it
+        }
         self.ctl.start()?;
         if let Some(t) = self.gui() {
             t.add_row();
@@ -497,6 +500,12 @@ where
     /// Runs the worker to its end on its own: the `QWorker` deletes itself after `finished`.
     /// Starts it first if it was not started.
     fn detach_base(mut self) -> Result<(), StartError> {
+        // It keeps itself alive until `finished` from now on: registered strongly before it
+        // starts (once, for a worker not started yet). Should the start fail, this value's
+        // drop unregisters it.
+        if let Home::Gui(d, _) = &self.home {
+            d.enter_hub(true);
+        }
         match self.start() {
             Ok(()) | Err(StartError::AlreadyStarted) => {}
             Err(e) => return Err(e),
@@ -506,11 +515,9 @@ where
             Home::Gui(d, _) => {
                 let t: &TypedDriver<Y, S, R, E> = d.as_any().downcast_ref().expect("typed");
                 t.detach();
-                let entry: Rc<dyn Drain> = d.clone();
-                hub::register(id, &entry, true); // it now keeps itself alive until `finished`
                 if t.delivered_state() == WorkerState::Finished {
                     hub::unregister(id);
-                    entry.after_finished();
+                    d.after_finished();
                 }
             }
             // Off the GUI thread the driver already runs on its own.
