@@ -371,9 +371,9 @@ pub(crate) type Maker = Box<dyn FnOnce(Options) -> Rc<dyn Driver>>;
 
 /// A typed driver and its thread-safe half: the task, its control handle and its receiver,
 /// woken through the hub. For workers built in Rust and for registered tasks that QML or C++
-/// start by name. Not registered with the hub yet: it is as it starts, or as its `QWorker` is
-/// made ([`TypedDriver::enter_hub`]). `gui`: this
-/// is the known GUI thread (the caller asked; see [`hub::next_id_on`]).
+/// start by name. Not registered with the hub yet: that happens as it starts, or as a QML
+/// `Worker` takes it ([`TypedDriver::enter_hub`]). `gui`: this is the known GUI thread (the
+/// caller asked; see [`hub::next_id_on`]).
 pub(crate) fn make_driver<Y, S, R, E>(
     body: SmallBody<Y, S, R, E>,
     kind: WorkerKind,
