@@ -105,15 +105,26 @@ fn a_worker_that_does_not_stop_is_reported_by_name_on_quit() {
     qworker::set_quit_timeout(Duration::from_millis(200));
     let capture = MessageCapture::start();
     let release = Arc::new(AtomicBool::new(false));
-    let r = release.clone();
+    let in_body = Arc::new(AtomicBool::new(false));
+    let (r, b) = (release.clone(), in_body.clone());
     let stubborn = qworker::function(move || -> Result<(), BoxError> {
+        b.store(true, Ordering::SeqCst);
         while !r.load(Ordering::SeqCst) {
             std::thread::sleep(Duration::from_millis(1));
         }
         Ok(())
     })
     .named("stubborn-loader");
-    stubborn.on_started(|| qworker::exit_application(0));
+    // `started` comes as the body is about to run. Quit only once it runs: a quit that came
+    // first would end the worker at once as `aborted`, its body never run (the pool thread
+    // can be preempted between the two; seen under load), and nothing would be late.
+    stubborn.on_started(move || {
+        let t0 = Instant::now();
+        while !in_body.load(Ordering::SeqCst) && t0.elapsed() < Duration::from_secs(30) {
+            std::thread::yield_now();
+        }
+        qworker::exit_application(0)
+    });
     stubborn.start().unwrap();
     let rc = exec();
     assert_eq!(rc, 0);
