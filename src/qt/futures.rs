@@ -20,7 +20,8 @@
 //!   a stream that is not polled blocks the producer: the stream is a receiver that does not
 //!   take.
 //! - **Chunks.** The driver hands a stream's values to its port as it drains them; once the
-//!   port holds [`STREAM_CHUNK`] values and has woken its consumer, `put` asks the drain to
+//!   port holds a chunk of values ([`chunk_for`]: 64 KiB of them, at most [`STREAM_CHUNK`];
+//!   a quarter of `n` under `Bounded(n)`) and has woken its consumer, `put` asks the drain to
 //!   stop, and the hub drains the worker again after the consumer ran (`hub.rs`, step 5). So
 //!   a fast stream's values go from the mailbox to the consumer a chunk at a time, while they
 //!   are in the cache, not a whole batch (up to a million values) at once. This changes no
@@ -87,11 +88,22 @@ impl<E: fmt::Display> fmt::Display for Stopped<E> {
 
 impl<E: fmt::Debug + fmt::Display> std::error::Error for Stopped<E> {}
 
-/// How many values a stream's port takes before the driver stops its drain and lets the
-/// consumer run (the module's protocol, "Chunks"). W10, 7 runs each: 64 → 31.0M values/s,
-/// 256 → 33.6M, 1024 → 35.4M with `All`, but with `Bounded(1024)` a chunk of 1024 never
-/// fills (the producer stops at 1,024 undelivered): 21.4M at 256, 10.7M at 1024.
-pub(crate) const STREAM_CHUNK: usize = 256;
+/// The most values a stream's port takes before the driver stops its drain and lets the
+/// consumer run (the module's protocol, "Chunks"): 64 KiB of them, at most 4,096
+/// ([`chunk_for`]).
+pub(crate) const STREAM_CHUNK: usize = 4096;
+
+/// A stream's chunk: under `Bounded(n)` a quarter of `n` (when its consumer reports its takes,
+/// so the producer is released as the consumer runs; a chunk of `n` would never fill), else
+/// 64 KiB of values, at least 16 and at most [`STREAM_CHUNK`]. W10 (`u64` values, 7–11 runs
+/// each, alternating): with `All`, 64 → 31.0M values/s, 256 → 32.5M–33.6M, 1024 → 33.5M–35.4M,
+/// 4096 → 35.4M; with `Bounded(1024)`, 256 → 16.6M–21.4M, 1024 → 10.7M.
+fn chunk_for<Y>(release_every: usize) -> usize {
+    if release_every > 0 {
+        return release_every;
+    }
+    ((64 << 10) / std::mem::size_of::<Y>().max(1)).clamp(16, STREAM_CHUNK)
+}
 
 /// What a port keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,7 +132,9 @@ struct Port<Y, R, E> {
     outcome: RefCell<Option<Result<R, Stopped<E>>>>,
     finished: Cell<bool>,
     waker: RefCell<Option<Waker>>,
-    /// A drain stopped for the consumer and it has not polled since (see [`STREAM_CHUNK`]).
+    /// How many values make a chunk ([`chunk_for`]).
+    chunk: usize,
+    /// A drain stopped for the consumer and it has not polled since ("Chunks").
     yielded_to: Cell<bool>,
 }
 
@@ -242,7 +256,7 @@ impl<Y, R, E> Tap<Y, R, E> for Port<Y, R, E> {
                     self.wake();
                     // Once per poll of the consumer: a consumer that does not poll this
                     // stream now does not make the drain stop at every value.
-                    return waiting < STREAM_CHUNK || self.yielded_to.replace(true);
+                    return waiting < self.chunk || self.yielded_to.replace(true);
                 }
                 Event::Yielded(_) => {}
                 Event::Returned(r) => self.settle(Ok(r)),
@@ -317,13 +331,15 @@ where
         let handle = driver.ctl.handle.clone();
         Box::new(move |n| handle.release_held(n)) as Box<dyn Fn(usize)>
     });
+    let release_every = match policy {
+        Policy::Bounded(n) if hold => (n / 4).max(1),
+        _ => 0,
+    };
     let port = Rc::new(Port {
         mode: Cell::new(mode),
         latest: policy == Policy::Latest,
-        release_every: match policy {
-            Policy::Bounded(n) if hold => (n / 4).max(1),
-            _ => 0,
-        },
+        release_every,
+        chunk: chunk_for::<Y>(release_every),
         taken: Cell::new(0),
         release,
         values: RefCell::new(VecDeque::new()),
