@@ -870,3 +870,22 @@ where
         self.result()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{STREAM_CHUNK, chunk_for};
+
+    #[test]
+    fn a_chunk_is_64_kib_of_values_within_its_bounds_or_a_quarter_of_a_bound() {
+        assert_eq!(
+            chunk_for::<u64>(0),
+            STREAM_CHUNK,
+            "8192 u64s fit: capped at 4096"
+        );
+        assert_eq!(chunk_for::<[u8; 64]>(0), 1024, "64 KiB of 64-byte values");
+        assert_eq!(chunk_for::<[u8; 1 << 20]>(0), 16, "at least 16 of any size");
+        assert_eq!(chunk_for::<()>(0), STREAM_CHUNK, "zero-sized values");
+        assert_eq!(chunk_for::<u64>(256), 256, "Bounded(1024): a quarter of it");
+        assert_eq!(chunk_for::<u64>(2), 2, "Bounded(8)");
+    }
+}
