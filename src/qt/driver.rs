@@ -233,8 +233,8 @@ where
 /// the callbacks and the Qt signals.
 pub(crate) trait Tap<Y, R, E> {
     /// One event, in order. Returns `false` when its consumer has a chunk waiting and was
-    /// woken for it ([`STREAM_CHUNK`](super::futures::STREAM_CHUNK)): the drain then stops
-    /// and lets the consumer run first.
+    /// woken for it (`futures.rs`, "Chunks"): the drain then stops and lets the consumer run
+    /// first.
     fn put(&self, ev: Event<Y, R, E>) -> bool;
     /// Whether it hands `ev` on to someone (then a warning or an error is not "unhandled").
     fn receives(&self, ev: &Event<Y, R, E>) -> bool;

@@ -91,7 +91,7 @@ impl<E: fmt::Debug + fmt::Display> std::error::Error for Stopped<E> {}
 /// The most values a stream's port takes before the driver stops its drain and lets the
 /// consumer run (the module's protocol, "Chunks"): 64 KiB of them, at most 4,096
 /// ([`chunk_for`]).
-pub(crate) const STREAM_CHUNK: usize = 4096;
+const STREAM_CHUNK: usize = 4096;
 
 /// A stream's chunk: under `Bounded(n)` a quarter of `n` (when its consumer reports its takes,
 /// so the producer is released as the consumer runs; a chunk of `n` would never fill), else
@@ -132,8 +132,6 @@ struct Port<Y, R, E> {
     outcome: RefCell<Option<Result<R, Stopped<E>>>>,
     finished: Cell<bool>,
     waker: RefCell<Option<Waker>>,
-    /// How many values make a chunk ([`chunk_for`]).
-    chunk: usize,
     /// A drain stopped for the consumer and it has not polled since ("Chunks").
     yielded_to: Cell<bool>,
 }
@@ -229,6 +227,7 @@ impl<Y, R, E> Tap<Y, R, E> for Port<Y, R, E> {
         if self.finished.get() {
             return true;
         }
+        let mut go_on = true;
         match self.mode.get() {
             Mode::Events => {
                 let mut q = self.events.borrow_mut();
@@ -253,10 +252,10 @@ impl<Y, R, E> Tap<Y, R, E> for Port<Y, R, E> {
                         q.push_back(v);
                         q.len()
                     };
-                    self.wake();
                     // Once per poll of the consumer: a consumer that does not poll this
                     // stream now does not make the drain stop at every value.
-                    return waiting < self.chunk || self.yielded_to.replace(true);
+                    go_on = waiting < chunk_for::<Y>(self.release_every)
+                        || self.yielded_to.replace(true);
                 }
                 Event::Yielded(_) => {}
                 Event::Returned(r) => self.settle(Ok(r)),
@@ -267,7 +266,7 @@ impl<Y, R, E> Tap<Y, R, E> for Port<Y, R, E> {
             },
         }
         self.wake();
-        true
+        go_on
     }
 
     fn receives(&self, ev: &Event<Y, R, E>) -> bool {
@@ -339,7 +338,6 @@ where
         mode: Cell::new(mode),
         latest: policy == Policy::Latest,
         release_every,
-        chunk: chunk_for::<Y>(release_every),
         taken: Cell::new(0),
         release,
         values: RefCell::new(VecDeque::new()),

@@ -495,7 +495,8 @@ fn drain_slice(hub: &Hub, ids: &mut Vec<u64>) {
             }
             drop(entry);
             since_clock += 1;
-            if late || since_clock >= CLOCK_EVERY {
+            // `late` is already read from the clock when it is set (`More` above).
+            if !late && since_clock >= CLOCK_EVERY {
                 since_clock = 0;
                 late = Instant::now() >= until;
             }
