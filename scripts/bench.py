@@ -57,6 +57,9 @@ class Case:
 
 
 LEAN = "start, default-features = false"
+# W3 in the lean build (examples/lean, `qworker-lean W3`), which links the Qt modules the C++
+# baseline links: the like-for-like peak RSS beside the pool's.
+LEAN_W3 = "10k, default-features = false"
 
 
 def q(*argv):
@@ -84,6 +87,7 @@ CASES = [
     Case("W3", "10k", [q("W3", "10k"), cpp("cpp-pool", "W3", "10k"),
                        cpp("cpp-qthread", "W3", "10k")], runs=11),
     Case("W3", "10k, pool grace 100 ms", [q("W3", "10k-grace100")]),
+    Case("W3", LEAN_W3, [Arm("qworker-lean", ["W3"]), cpp("cpp-pool", "W3", "10k")], runs=11),
     Case("W4", "fast GUI", [q("W4", "fast-All"), q("W4", "fast-Latest"),
                             cpp("cpp-qthread", "W4", "fast")]),
     Case("W4", "GUI 10 ms/frame", [q("W4", "10ms-All"), q("W4", "10ms-Latest"),
@@ -418,6 +422,21 @@ def table(res):
     row("W3", "10k", "gui_cpu_us_per_worker", "µs", label="10k, GUI thread alone (diagnostic)",
         r=ratio(g("W3", "10k", "qworker", "gui_cpu_us_per_worker"),
                 g("W3", "10k", "cpp-pool", "gui_cpu_us_per_worker")))
+    for m, unit in (("peak_rss_mb", "MB"), ("rss_growth_mb", "MB"), ("workers_per_s", "/s")):
+        a, b = g("W3", LEAN_W3, "qworker-lean", m), g("W3", LEAN_W3, "cpp-pool", m)
+        if m == "rss_growth_mb" and b is None:
+            # The C++ program reports its start and peak; the growth is their difference.
+            p0, p1 = g("W3", LEAN_W3, "cpp-pool", "rss_start_mb"), g("W3", LEAN_W3, "cpp-pool", "peak_rss_mb")
+            b = None if p0 is None or p1 is None else p1 - p0
+        tgt, ok, r = "", None, ratio(a, b)
+        if m == "peak_rss_mb":
+            tgt, ok = "≤ pool + 5 MB (issue 9)", None if a is None or b is None else a <= b + 5
+            r = None if a is None or b is None else a - b
+        lines.append("| W3 | %s (`examples/lean`, the baseline's Qt modules) | %s | %s | — | %s | %s | %s | %s |" % (
+            LEAN_W3, m, cell(res, "W3", LEAN_W3, "qworker-lean", m, unit),
+            cell(res, "W3", LEAN_W3, "cpp-pool", m, unit) if m != "rss_growth_mb" else
+            ("—" if b is None else fmt(b, "MB")),
+            ("%+.1f MB" % r if r is not None else "—") if m == "peak_rss_mb" else rstr(r), tgt, yes(ok)))
     vg = "10k, pool grace 100 ms"
     for m, unit in (("workers_per_s", "/s"), ("peak_rss_mb", "MB"), ("max_os_threads", "")):
         row("W3", vg, m, unit, label=vg + " (diagnostic)")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds examples/lean (qworker with default-features = false), checks that the program links
 # neither Qt Quick nor Qt Widgets (ELF NEEDED entries), and runs it (it ends with
-# "N passed, N failed").
+# "N passed, N failed"), then runs its W3 mode (10,000 function workers, each value checked;
+# scripts/bench.py measures it in a release build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build -p qworker-lean
@@ -13,3 +14,4 @@ if echo "$needed" | grep -Eq 'libQt6(Quick|Widgets|QuickControls2)'; then
   exit 1
 fi
 QT_QPA_PLATFORM="${QT_QPA_PLATFORM:-offscreen}" "$exe"
+QT_QPA_PLATFORM="${QT_QPA_PLATFORM:-offscreen}" "$exe" W3
