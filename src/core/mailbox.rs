@@ -14,9 +14,11 @@
 //! nothing is queued) and keeps the outcome (`end`); the batch takes both with the queue and
 //! delivers `started` before the queued events and the outcome and `Finished` after them.
 //! Nothing is pushed after the outcome, so everything queued when the batch takes it came
-//! before it. A function worker that reports nothing else allocates no queue at all. The
-//! queue's counts and positions (`others`, `base`, `last_yield`) are about the queue alone,
-//! and a quit's discard never touches the fixed places (they hold no values).
+//! before it. A function worker that reports nothing else queues nothing: the queue, with
+//! its counts, positions and discards (`Ledger`: `others`, `base`, `last_yield`, the
+//! graveyard), is boxed the first time an event is queued, so such a worker carries one null
+//! pointer for all of it. They are about the queue alone, and a quit's discard never touches
+//! the fixed places (they hold no values).
 //!
 //! # Wake-up protocol
 //!
@@ -214,22 +216,22 @@ struct Inner<Y, R, E> {
     /// A progress wake waits for the pacer's tick (see `# Wake-up protocol`).
     deferred: bool,
     closed: bool,
-    queue: VecDeque<Slot<Y, R, E>>,
     /// The outcome, once pushed (`# Fixed places`).
     end: End<Y, R, E>,
-    /// The queue's positions and counts and the discards ([`Ledger`]): boxed the first time
-    /// anything is queued, so it is `None` while `queue` has never held an entry.
+    /// The queue, with its positions, counts and discards ([`Ledger`]): boxed the first
+    /// time anything is queued, so `None` means nothing ever was.
     ledger: Option<Box<Ledger<Y, R, E>>>,
     /// What only progress uses, boxed on first use ([`Aside`]).
     aside: Option<Box<Aside>>,
 }
 
-/// What a mailbox keeps about its queue: positions, counts and discards. Boxed the first
-/// time an event is queued (`Inner::ledger`): a worker whose events all go to their fixed
-/// places (`# Fixed places`: a function worker that reports nothing else) never queues one,
-/// so its shared state is 72 bytes smaller (W3 keeps 10,000 alive at once). Missing, it
-/// reads as all zeros and empty: nothing was ever queued.
+/// A mailbox's queue and what it keeps about it: positions, counts and discards. Boxed the
+/// first time an event is queued (`Inner::ledger`): a worker whose events all go to their
+/// fixed places (`# Fixed places`: a function worker that reports nothing else) never queues
+/// one, so its shared state is 104 bytes smaller (W3 keeps 10,000 alive at once). Missing,
+/// it reads as an empty queue with all counts zero: nothing was ever queued.
 struct Ledger<Y, R, E> {
+    queue: VecDeque<Slot<Y, R, E>>,
     /// Absolute position of `queue[0]`.
     base: u64,
     /// Absolute position of the newest yielded value still in `queue` (Latest only).
@@ -250,12 +252,44 @@ struct Ledger<Y, R, E> {
 impl<Y, R, E> Default for Ledger<Y, R, E> {
     fn default() -> Self {
         Ledger {
+            queue: VecDeque::new(),
             base: 0,
             last_yield: None,
             last_progress: None,
             undelivered: 0,
             others: 0,
             graveyard: Vec::new(),
+        }
+    }
+}
+
+impl<Y, R, E> Ledger<Y, R, E> {
+    /// The absolute position one past the newest entry.
+    fn end(&self) -> u64 {
+        self.base + self.queue.len() as u64
+    }
+
+    /// The index in `queue` of a tracked absolute position, if it is still there.
+    fn index(&self, pos: Option<u64>) -> Option<usize> {
+        pos.filter(|&p| p >= self.base && p < self.end())
+            .map(|p| (p - self.base) as usize)
+    }
+
+    /// Removes (near the back) or punches a hole at `idx`, keeping tracked positions right.
+    fn drop_at(&mut self, idx: usize) {
+        if idx + 2 >= self.queue.len() {
+            self.queue.remove(idx);
+            let abs = self.base + idx as u64;
+            for p in [&mut self.last_yield, &mut self.last_progress]
+                .into_iter()
+                .flatten()
+            {
+                if *p > abs {
+                    *p -= 1;
+                }
+            }
+        } else {
+            self.queue[idx] = None;
         }
     }
 }
@@ -278,24 +312,18 @@ impl<Y, R, E> Inner<Y, R, E> {
         self.ledger.get_or_insert_with(Box::default)
     }
 
-    fn base(&self) -> u64 {
-        self.ledger.as_ref().map_or(0, |l| l.base)
+    /// How many entries are queued.
+    fn queued(&self) -> usize {
+        self.ledger.as_ref().map_or(0, |l| l.queue.len())
     }
 
-    fn last_yield(&self) -> Option<u64> {
-        self.ledger.as_ref().and_then(|l| l.last_yield)
-    }
-
-    fn last_progress(&self) -> Option<u64> {
-        self.ledger.as_ref().and_then(|l| l.last_progress)
+    #[cfg(test)]
+    fn queue_capacity(&self) -> usize {
+        self.ledger.as_ref().map_or(0, |l| l.queue.capacity())
     }
 
     fn undelivered(&self) -> usize {
         self.ledger.as_ref().map_or(0, |l| l.undelivered)
-    }
-
-    fn others(&self) -> usize {
-        self.ledger.as_ref().map_or(0, |l| l.others)
     }
 
     /// The rarely used fields, boxed now if they were not.
@@ -306,36 +334,6 @@ impl<Y, R, E> Inner<Y, R, E> {
                 progress_woke: None,
             })
         })
-    }
-
-    fn end(&self) -> u64 {
-        self.base() + self.queue.len() as u64
-    }
-
-    /// The index in `queue` of a tracked absolute position, if it is still there.
-    fn index(&self, pos: Option<u64>) -> Option<usize> {
-        let base = self.base();
-        pos.filter(|&p| p >= base && p < self.end())
-            .map(|p| (p - base) as usize)
-    }
-
-    /// Removes (near the back) or punches a hole at `idx`, keeping tracked positions right.
-    fn drop_at(&mut self, idx: usize) {
-        if idx + 2 >= self.queue.len() {
-            self.queue.remove(idx);
-            let l = self.ledger();
-            let abs = l.base + idx as u64;
-            for p in [&mut l.last_yield, &mut l.last_progress]
-                .into_iter()
-                .flatten()
-            {
-                if *p > abs {
-                    *p -= 1;
-                }
-            }
-        } else {
-            self.queue[idx] = None;
-        }
     }
 
     /// Puts a large discard in the open graveyard (the worker frees it as it ends); hands
@@ -351,11 +349,12 @@ impl<Y, R, E> Inner<Y, R, E> {
 
     /// A quit's discard: takes the yielded values out of the queue (see `split_values`).
     fn split_quit(&mut self) -> VecDeque<Slot<Y, R, E>> {
-        let others = self.others();
-        let (values, n) = split_values(&mut self.queue, others);
+        let Some(l) = self.ledger.as_mut() else {
+            return VecDeque::new();
+        };
+        let (values, n) = split_values(&mut l.queue, l.others);
         if n > 0 || !values.is_empty() {
             // Positions moved: forget them (the next progress is simply not coalesced).
-            let l = self.ledger();
             l.last_yield = None;
             l.last_progress = None;
             l.undelivered = l.undelivered.saturating_sub(n);
@@ -367,14 +366,14 @@ impl<Y, R, E> Inner<Y, R, E> {
     /// whether the caller must wake the receiver.
     fn push(&mut self, ev: Event<Y, R, E>) -> bool {
         debug_assert!(self.end.is_none(), "an event after the outcome");
-        if matches!(ev, Event::Started) && self.queue.is_empty() && !self.started {
+        if matches!(ev, Event::Started) && self.queued() == 0 && !self.started {
             self.started = true;
         } else {
             let l = self.ledger();
             if !matches!(ev, Event::Yielded(_)) {
                 l.others += 1;
             }
-            self.queue.push_back(Some(ev));
+            l.queue.push_back(Some(ev));
         }
         self.deferred = false;
         !std::mem::replace(&mut self.scheduled, true)
@@ -392,22 +391,20 @@ impl<Y, R, E> Inner<Y, R, E> {
     /// Pushes progress (coalesced). Returns whether the caller must wake the receiver now;
     /// when the wake is postponed instead, `deferred` is newly set (see `Wake`).
     fn push_progress(&mut self, p: Progress) -> Wake {
-        if let Some(idx) = self.index(self.last_progress()) {
-            if idx + 1 == self.queue.len() {
-                self.queue[idx] = Some(Event::Progress(p));
+        let l = self.ledger();
+        if let Some(idx) = l.index(l.last_progress) {
+            if idx + 1 == l.queue.len() {
+                l.queue[idx] = Some(Event::Progress(p));
                 // Still undelivered, so a drain is scheduled or a paced wake is on its way.
                 return Wake::No;
             }
             // The stale progress becomes a hole: one non-value fewer.
-            self.queue[idx] = None;
-            let l = self.ledger();
+            l.queue[idx] = None;
             l.others = l.others.saturating_sub(1);
         }
-        let end = self.end();
-        let l = self.ledger();
-        l.last_progress = Some(end);
+        l.last_progress = Some(l.end());
         l.others += 1;
-        self.queue.push_back(Some(Event::Progress(p)));
+        l.queue.push_back(Some(Event::Progress(p)));
         if self.scheduled || self.deferred {
             return Wake::No;
         }
@@ -469,8 +466,7 @@ impl<Y, R, E> Mailbox<Y, R, E> {
             inner: Mutex::new(Inner {
                 policy,
                 started: false,
-                // No buffer until something besides `started` and the outcome is queued.
-                queue: VecDeque::new(),
+                // No queue until something besides `started` and the outcome is queued.
                 end: End::None,
                 ledger: None,
                 producer_waiting: false,
@@ -592,42 +588,42 @@ impl<Y, R, E> Mailbox<Y, R, E> {
         if g.closed {
             return Ok(());
         }
-        if g.policy == Policy::Latest
-            && let Some(idx) = g.index(g.last_yield())
-        {
-            g.drop_at(idx);
-        }
         // A value never waits for the pacer: it clears a deferral and wakes unless a drain
         // is already scheduled.
         g.deferred = false;
         let wake = !std::mem::replace(&mut g.scheduled, true);
+        let latest = g.policy == Policy::Latest;
+        let l = g.ledger();
+        if latest && let Some(idx) = l.index(l.last_yield) {
+            l.drop_at(idx);
+        }
         // Either branch below adds at most two entries (a value and its progress tick).
-        grow_for_a_flood(&mut g.queue, 2);
-        let end = g.end();
-        match (tick, g.index(g.last_progress())) {
+        grow_for_a_flood(&mut l.queue, 2);
+        let tick = match (tick, l.index(l.last_progress)) {
             // [.., P_old] -> [.., Y, P_new]: the yield takes the stale progress's slot.
-            (Some(p), Some(idx)) if idx + 1 == g.queue.len() => {
-                g.queue[idx] = Some(Event::Yielded(value));
-                let l = g.ledger();
+            (Some(p), Some(idx)) if idx + 1 == l.queue.len() => {
+                l.queue[idx] = Some(Event::Yielded(value));
                 l.last_yield = Some(l.base + idx as u64);
-                l.last_progress = Some(end);
+                l.last_progress = Some(l.end());
                 // The stale progress's slot became a value: the count of non-values stays.
-                g.queue.push_back(Some(Event::Progress(p)));
+                l.queue.push_back(Some(Event::Progress(p)));
+                None
             }
             (tick, _) => {
                 // `Inner::push` for a value, written out: this is the hot path.
-                g.ledger().last_yield = Some(end);
-                g.queue.push_back(Some(Event::Yielded(value)));
-                if let Some(p) = tick {
-                    // `scheduled` is set: the value's wake covers its tick.
-                    let _ = g.push_progress(p);
-                }
+                l.last_yield = Some(l.end());
+                l.queue.push_back(Some(Event::Yielded(value)));
+                tick
             }
-        }
+        };
         // A backlog that a quit would hand to the reaper: start the reaper now, on this
         // thread, not later on the receiving thread (starting a thread costs the GUI thread
         // more than the rest of a quit).
-        let flood = g.queue.len() > REAP_ELSEWHERE;
+        let flood = l.queue.len() > REAP_ELSEWHERE;
+        if let Some(p) = tick {
+            // `scheduled` is set: the value's wake covers its tick.
+            let _ = g.push_progress(p);
+        }
         drop(g);
         if flood {
             super::reap::prepare();
@@ -710,26 +706,22 @@ impl<Y, R, E> Mailbox<Y, R, E> {
         };
         // What is taken is delivered now: a paced wake still on its way finds nothing to do.
         g.deferred = false;
-        if g.queue.is_empty() && !g.started && g.end.is_none() {
+        if g.queued() == 0 && !g.started && g.end.is_none() {
             g.scheduled = false;
             return false;
         }
         let started = std::mem::take(&mut g.started);
         batch.end = std::mem::replace(&mut g.end, End::None);
-        // A queue that has held an entry has its ledger (`Inner::ledger`).
-        let queued = g.queue.len() as u64;
-        batch.others = match g.ledger.as_mut() {
-            Some(l) => {
-                l.base += queued;
-                std::mem::take(&mut l.others)
-            }
-            None => 0,
-        };
-        std::mem::swap(&mut g.queue, &mut batch.local);
-        // The batch's old buffer comes back empty but with its start wherever delivery left
-        // it; `clear` moves the start to the front, so the shared queue, which is only pushed
-        // to, never wraps around, and growing it never moves the wrapped part under the lock.
-        g.queue.clear();
+        if let Some(l) = g.ledger.as_mut() {
+            l.base += l.queue.len() as u64;
+            batch.others = std::mem::take(&mut l.others);
+            std::mem::swap(&mut l.queue, &mut batch.local);
+            // The batch's old buffer comes back empty but with its start wherever delivery
+            // left it; `clear` moves the start to the front, so the shared queue, which is
+            // only pushed to, never wraps around, and growing it never moves the wrapped part
+            // under the lock.
+            l.queue.clear();
+        }
         drop(g);
         // `started` goes in front of what was queued behind it (a buffer is there to take
         // it), or waits in its place when nothing was: the drain then finds it first.
@@ -773,7 +765,10 @@ impl<Y, R, E> Mailbox<Y, R, E> {
         g.closed = true;
         g.started = false;
         let end = std::mem::replace(&mut g.end, End::None);
-        let dropped = std::mem::take(&mut g.queue);
+        let dropped = g
+            .ledger
+            .as_mut()
+            .map_or_else(VecDeque::new, |l| std::mem::take(&mut l.queue));
         let dropped = g.graveyard_or_back(dropped);
         let waiting = std::mem::take(&mut g.producer_waiting);
         drop(g);
@@ -1153,7 +1148,7 @@ mod quit_and_stream_tests {
         yield_n(&mb, 1); // into the batch's old buffer, now the shared queue's
         assert_eq!(drain_all(&mb, &mut batch), 1); // the large buffer is the shared one again
         yield_n(&mb, 10);
-        let capacity = mb.lock().queue.capacity();
+        let capacity = mb.lock().queue_capacity();
         assert!(capacity * std::mem::size_of::<Slot<u64, (), ()>>() > SMALL_DISCARD_BYTES);
         mb.quit();
         let graves = mb.take_graveyard(false);
@@ -1222,7 +1217,7 @@ mod quit_and_stream_tests {
         yield_n(&mb, 10);
         mb.quit();
         assert!(mb.take_graveyard(false).is_empty());
-        assert!(mb.lock().queue.is_empty(), "the values were discarded");
+        assert_eq!(mb.lock().queued(), 0, "the values were discarded");
     }
 
     #[test]
@@ -1236,7 +1231,7 @@ mod quit_and_stream_tests {
         yield_n(&mb, 10);
         assert!(mb.take_graveyard(false).is_empty()); // the worker ended: graveyard closed
         mb.quit(); // freed here, or by the reaper if it runs
-        assert!(mb.lock().queue.is_empty());
+        assert_eq!(mb.lock().queued(), 0);
         assert!(
             mb.lock()
                 .ledger
@@ -1334,7 +1329,8 @@ mod fixed_place_tests {
         let mb = mailbox::<u32>();
         mb.push(Event::Started);
         mb.push_end(Event::Returned(7));
-        assert_eq!(mb.lock().queue.capacity(), 0, "no buffer was allocated");
+        assert_eq!(mb.lock().queue_capacity(), 0, "no buffer was allocated");
+        assert!(mb.lock().ledger.is_none(), "no ledger was boxed");
         let mut batch = Batch::new();
         let (kinds, status) = drain_all(&mb, &mut batch, |_| {});
         assert_eq!(kinds, ["started", "returned", "finished"]);

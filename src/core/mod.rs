@@ -31,6 +31,7 @@ pub(crate) mod control;
 mod deadline;
 pub(crate) mod event;
 pub(crate) mod mailbox;
+mod once_box;
 pub(crate) mod pace;
 pub(crate) mod pool;
 pub(crate) mod ready;

@@ -8,7 +8,7 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use super::context::{Context, Port};
@@ -16,6 +16,7 @@ use super::control::{Control, Park, SendError};
 use super::deadline::{self, Expire};
 use super::event::{Aborted, Event, Progress, WorkerError, WorkerKind, panic_message};
 use super::mailbox::{Batch, Drained, Mailbox, Policy, WakeBy, Waker};
+use super::once_box::OnceBox;
 use super::pace::{self, Paced};
 use super::pool::{Member, Pool, SpawnError};
 use super::small_body::SmallBody;
@@ -61,11 +62,12 @@ pub(crate) struct Shared<Y, S, R, E> {
     /// job is this worker itself, not a boxed closure, and an unstarted task is no more than
     /// a reference to this. Its progress total, if set, is in [`Rare`].
     pending: Mutex<Option<SmallBody<Y, S, R, E>>>,
-    /// What the Qt layer keeps with each task (its driver's controls), here so that a worker
-    /// costs one allocation fewer.
-    host: Host,
-    /// What few workers set (see [`Rare`]): boxed on first write.
-    rare: OnceLock<Box<Mutex<Rare>>>,
+    /// What the Qt layer keeps with each task ([`Host`]), here so that a worker costs one
+    /// allocation fewer; its two fields apart, so the kind shares a word with the flags.
+    host_id: u64,
+    kind: WorkerKind,
+    /// What few workers set (see [`Rare`]): boxed on first write, one word until then.
+    rare: OnceBox<Mutex<Rare>>,
 }
 
 /// What few workers set: a name, a timeout, a progress total, a description, a pool of their
@@ -87,6 +89,7 @@ pub(crate) struct Rare {
 
 /// What the host (the Qt layer) keeps with a task: its id there and its kind (its
 /// description and pool are in [`Rare`]). Plain data; the engine does not read it.
+#[derive(Clone, Copy)]
 pub(crate) struct Host {
     pub(crate) id: u64,
     pub(crate) kind: WorkerKind,
@@ -124,12 +127,12 @@ impl<Y, S, R, E> Shared<Y, S, R, E> {
 
     /// Reads what few workers set, if any of it was set ([`Rare`]).
     pub(crate) fn read_rare<T>(&self, f: impl FnOnce(&Rare) -> T) -> Option<T> {
-        self.rare.get().map(|m| f(&lock(&**m)))
+        self.rare.get().map(|m| f(&lock(m)))
     }
 
     /// Changes what few workers set, boxing it on first use ([`Rare`]).
     pub(crate) fn write_rare<T>(&self, f: impl FnOnce(&mut Rare) -> T) -> T {
-        f(&mut lock(&**self.rare.get_or_init(Box::default)))
+        f(&mut lock(self.rare.get_or_init(Box::default)))
     }
 
     /// Sets a field of [`Rare`] to a value that is `set` (not the default), or back to the
@@ -451,8 +454,9 @@ where
         started: AtomicBool::new(false),
         timed_out: AtomicBool::new(false),
         pending: Mutex::new(Some(body)),
-        host,
-        rare: OnceLock::new(),
+        host_id: host.id,
+        kind: host.kind,
+        rare: OnceBox::new(),
     });
     let (name, timeout, total) = (options.name, options.timeout, options.progress_total);
     let set = !name.is_empty() || timeout.is_some() || total.is_some();
@@ -659,8 +663,8 @@ impl<Y, S, R, E> Handle<Y, S, R, E> {
     }
 
     /// What the host keeps with this task (see [`Host`]).
-    pub(crate) fn host(&self) -> &Host {
-        &self.shared.host
+    pub(crate) fn host(&self) -> Host {
+        Host::new(self.shared.host_id, self.shared.kind)
     }
 
     /// The task's shared state (the Qt layer's task list holds it as its row's source).
