@@ -89,7 +89,6 @@ pub(crate) struct Rare {
 
 /// What the host (the Qt layer) keeps with a task: its id there and its kind (its
 /// description and pool are in [`Rare`]). Plain data; the engine does not read it.
-#[derive(Clone, Copy)]
 pub(crate) struct Host {
     pub(crate) id: u64,
     pub(crate) kind: WorkerKind,

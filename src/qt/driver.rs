@@ -1008,9 +1008,9 @@ where
 }
 
 /// What a live short worker costs in memory: W3 starts 10,000 before it delivers any, and
-/// each holds its shared state and its driver (`docs/ARCHITECTURE.md`, "What a short worker allocates"). These
-/// bounds are today's sizes on 64-bit Linux (Rust 1.95); a field added to either block fails
-/// here, so that its cost is a decision, not an accident.
+/// each holds its shared state and its driver (`docs/ARCHITECTURE.md`, "What a short worker
+/// allocates"). These bounds are today's sizes on 64-bit Linux (Rust 1.95); a field added to
+/// either block fails here, so that its cost is a decision, not an accident.
 #[cfg(all(test, target_pointer_width = "64", target_os = "linux"))]
 mod sizes {
     use super::*;

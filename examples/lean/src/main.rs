@@ -7,7 +7,7 @@
 //! `on_returned` callback each, all started before any is delivered) in this build, which
 //! links the Qt modules the C++ baseline links (Core, Gui, Qml): its peak RSS is the
 //! like-for-like figure beside the C++ pool's (the benchmark binary also links Qt Quick and
-//! Qt Widgets for the image workloads, about 3.4 MB more at start). It checks that every
+//! Qt Widgets for the image workloads, about 3.2 MB more at start). It checks that every
 //! worker's value arrived once and prints a W3 result line.
 
 use std::cell::{Cell, RefCell};
