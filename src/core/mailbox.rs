@@ -699,7 +699,7 @@ impl<Y, R, E> Mailbox<Y, R, E> {
     /// Receiver side: moves everything queued into the batch (which must be empty) and tells
     /// it the policy's release size. `false`, and `scheduled` cleared, when nothing was queued.
     fn take_all(&self, batch: &mut Batch<Y, R, E>) -> bool {
-        debug_assert!(batch.local.is_empty() && !batch.started && batch.end.is_none());
+        debug_assert!(batch.queued() == 0 && !batch.started && batch.end.is_none());
         let mut g = self.lock();
         batch.release_every = match g.policy {
             Policy::Bounded(n) => u32::try_from((n / 4).max(1)).unwrap_or(u32::MAX),
@@ -715,8 +715,9 @@ impl<Y, R, E> Mailbox<Y, R, E> {
         batch.end = std::mem::replace(&mut g.end, End::None);
         if let Some(l) = g.ledger.as_mut() {
             l.base += l.queue.len() as u64;
-            batch.others = std::mem::take(&mut l.others);
-            std::mem::swap(&mut l.queue, &mut batch.local);
+            let local = batch.local.get_or_insert_with(Box::default);
+            local.others = std::mem::take(&mut l.others);
+            std::mem::swap(&mut l.queue, &mut local.queue);
             // The batch's old buffer comes back empty but with its start wherever delivery
             // left it; `clear` moves the start to the front, so the shared queue, which is
             // only pushed to, never wraps around, and growing it never moves the wrapped part
@@ -727,11 +728,12 @@ impl<Y, R, E> Mailbox<Y, R, E> {
         // `started` goes in front of what was queued behind it (a buffer is there to take
         // it), or waits in its place when nothing was: the drain then finds it first.
         if started {
-            if batch.local.is_empty() {
-                batch.started = true;
-            } else {
-                batch.local.push_front(Some(Event::Started));
-                batch.others += 1;
+            match batch.local.as_mut() {
+                Some(local) if !local.queue.is_empty() => {
+                    local.queue.push_front(Some(Event::Started));
+                    local.others += 1;
+                }
+                _ => batch.started = true,
             }
         }
         true
@@ -785,7 +787,9 @@ impl<Y, R, E> Mailbox<Y, R, E> {
     pub(crate) fn discard_batch(&self, batch: &mut Batch<Y, R, E>) {
         batch.started = false;
         batch.end = End::None;
-        self.bury(std::mem::take(&mut batch.local));
+        if let Some(local) = batch.local.as_mut() {
+            self.bury(std::mem::take(&mut local.queue));
+        }
     }
 
     /// Receiver side: delivers events in order to `deliver`, until `until` (`None`: until
@@ -830,7 +834,7 @@ impl<Y, R, E> Mailbox<Y, R, E> {
         let mut last_take: Option<Instant> = None;
         let status = loop {
             // The queued events first (the hot path), then the fixed places.
-            let (slot, queued) = match batch.local.pop_front() {
+            let (slot, queued) = match batch.local.as_mut().and_then(|l| l.queue.pop_front()) {
                 Some(slot) => (slot, true),
                 None => match batch.take_fixed() {
                     Some(ev) => (Some(ev), false),
@@ -847,7 +851,7 @@ impl<Y, R, E> Mailbox<Y, R, E> {
                         }
                         // The clock only for a batch that could be a stream's: a short worker's
                         // drain reads none.
-                        let queued = batch.local.len();
+                        let queued = batch.queued();
                         if queued >= STREAM_BATCH {
                             let now = Instant::now();
                             stream = last_take.is_some_and(|t| fast_stream(queued, now - t));
@@ -868,8 +872,8 @@ impl<Y, R, E> Mailbox<Y, R, E> {
                 // `started` (or any other event) is delivered, a quit discards the values
                 // behind it whole (`split_values`), not one by one. (Events in their fixed
                 // places were never counted.)
-                if queued {
-                    batch.others = batch.others.saturating_sub(1);
+                if queued && let Some(local) = batch.local.as_mut() {
+                    local.others = local.others.saturating_sub(1);
                 }
             } else {
                 let discard = quitting || quit.load(Ordering::Acquire);
@@ -892,7 +896,9 @@ impl<Y, R, E> Mailbox<Y, R, E> {
             let go_on = deliver(ev);
             if is_last {
                 batch.finished = true;
-                batch.local.clear();
+                if let Some(local) = batch.local.as_mut() {
+                    local.queue.clear();
+                }
                 break Drained::Finished;
             }
             if !go_on {
@@ -923,7 +929,10 @@ fn discard_values<Y, R, E>(
     batch: &mut Batch<Y, R, E>,
     discarded: &mut Vec<VecDeque<Slot<Y, R, E>>>,
 ) -> usize {
-    let (values, n) = split_values(&mut batch.local, batch.others);
+    let Some(local) = batch.local.as_mut() else {
+        return 0;
+    };
+    let (values, n) = split_values(&mut local.queue, local.others);
     if !values.is_empty() {
         discarded.push(values);
     }
@@ -983,11 +992,12 @@ pub enum Drained {
 pub(crate) struct Batch<Y, R, E> {
     /// `Started`, when it was taken with nothing queued behind it (`# Fixed places`).
     started: bool,
-    local: VecDeque<Slot<Y, R, E>>,
+    /// The events taken from the shared queue ([`Local`]), boxed the first time the
+    /// mailbox's queue is taken (it exists then: `Ledger`), so the receiver of a worker that
+    /// never queues carries one null pointer.
+    local: Option<Box<Local<Y, R, E>>>,
     /// The outcome and `Finished`, delivered after `local`.
     end: End<Y, R, E>,
-    /// At least the number of non-value entries in `local`.
-    others: usize,
     /// Bounded: report deliveries to the producer every this many values; 0 otherwise.
     /// Set with each batch taken. A `u32` (a bound past 16 G values reports every 4 G): so a
     /// batch, which every live worker's receiver holds, takes 8 bytes fewer.
@@ -998,13 +1008,28 @@ pub(crate) struct Batch<Y, R, E> {
     finished: bool,
 }
 
+/// The queued part of a batch: the events, and at least the number of non-value entries
+/// among them.
+struct Local<Y, R, E> {
+    queue: VecDeque<Slot<Y, R, E>>,
+    others: usize,
+}
+
+impl<Y, R, E> Default for Local<Y, R, E> {
+    fn default() -> Self {
+        Local {
+            queue: VecDeque::new(),
+            others: 0,
+        }
+    }
+}
+
 impl<Y, R, E> Batch<Y, R, E> {
     pub(crate) fn new() -> Self {
         Batch {
             started: false,
-            local: VecDeque::new(),
+            local: None,
             end: End::None,
-            others: 0,
             release_every: 0,
             hold: false,
             finished: false,
@@ -1020,6 +1045,11 @@ impl<Y, R, E> Batch<Y, R, E> {
     /// `true` once `Finished` was delivered.
     pub(crate) fn is_finished(&self) -> bool {
         self.finished
+    }
+
+    /// How many events are queued in the batch (not counting its fixed places).
+    fn queued(&self) -> usize {
+        self.local.as_ref().map_or(0, |l| l.queue.len())
     }
 
     /// With `local` empty: the next event from the fixed places (`started` when nothing was
