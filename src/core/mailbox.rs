@@ -5,7 +5,8 @@
 //!
 //! Producer (worker thread) and receiver (GUI thread) share `Inner` under one mutex. The
 //! receiver owns a second, private queue (its [`Batch`]) and swaps the shared queue into it
-//! when its own is empty, so it takes the lock once per batch, not once per event.
+//! when its own is empty, so it takes the lock once per batch, not once per event. Both
+//! queues are boxed the first time they are needed (`Ledger`, `Local`; `# Fixed places`).
 //!
 //! # Fixed places
 //!
