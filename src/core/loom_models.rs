@@ -126,6 +126,7 @@ fn mailbox(policy: Policy, lp: &Arc<Loop>) -> Arc<Mailbox<u32, (), ()>> {
     Arc::new(Mailbox::new(
         policy,
         WakeBy::Boxed(Box::new(move || lp.post())),
+        0,
     ))
 }
 
@@ -308,6 +309,7 @@ fn quit_during_a_flood_discards_every_value() {
         let mb: Arc<Mailbox<Counted, (), ()>> = Arc::new(Mailbox::new(
             Policy::All,
             WakeBy::Boxed(Box::new(move || lp2.post())),
+            0,
         ));
         let control = Arc::new(Control::<()>::new());
         let pushed = Arc::new(AtomicUsize::new(0));

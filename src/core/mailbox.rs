@@ -172,18 +172,20 @@ impl<F: Fn() + Send + Sync + 'static> Waker for F {
     }
 }
 
-/// How a mailbox calls its receiver's waker: a boxed [`Waker`], or a plain function of an
-/// id, which costs no allocation per worker (the Qt layer's hub waker).
+/// How a mailbox calls its receiver's waker: a boxed [`Waker`], or a plain function of the
+/// task's id (the mailbox's `id`), which costs no allocation per worker (the Qt layer's hub
+/// waker). Two words: the id is not kept here a second time.
 pub(crate) enum WakeBy {
     Boxed(Box<dyn Waker>),
-    Id(fn(u64), u64),
+    Id(fn(u64)),
 }
 
 impl WakeBy {
-    pub(crate) fn wake(&self) {
+    /// Wakes the receiver of the task `id` (an `Id` waker's argument; a boxed one ignores it).
+    pub(crate) fn wake(&self, id: u64) {
         match self {
             WakeBy::Boxed(w) => w.wake(),
-            WakeBy::Id(f, id) => f(*id),
+            WakeBy::Id(f) => f(id),
         }
     }
 }
@@ -206,7 +208,11 @@ impl<Y, R, E> End<Y, R, E> {
 }
 
 struct Inner<Y, R, E> {
-    policy: Policy,
+    /// The policy's kind and its bound (`Bounded` only), kept apart so the kind shares a
+    /// word with the flags below (a `Policy` is two words); [`Inner::policy`] puts them
+    /// together.
+    kind: PolicyKind,
+    bound: usize,
     /// `Started` was pushed while nothing was queued, and not taken yet (`# Fixed places`).
     started: bool,
     /// A producer waits for `undelivered` to go down (Bounded only).
@@ -308,7 +314,31 @@ struct Aside {
     progress_woke: Option<Instant>,
 }
 
+/// A [`Policy`] without its bound (see `Inner::kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PolicyKind {
+    All,
+    Bounded,
+    Latest,
+}
+
 impl<Y, R, E> Inner<Y, R, E> {
+    fn policy(&self) -> Policy {
+        match self.kind {
+            PolicyKind::All => Policy::All,
+            PolicyKind::Bounded => Policy::Bounded(self.bound),
+            PolicyKind::Latest => Policy::Latest,
+        }
+    }
+
+    fn set_policy(&mut self, policy: Policy) {
+        (self.kind, self.bound) = match policy {
+            Policy::All => (PolicyKind::All, 0),
+            Policy::Bounded(n) => (PolicyKind::Bounded, n),
+            Policy::Latest => (PolicyKind::Latest, 0),
+        };
+    }
+
     /// The queue's ledger, boxed now if it was not (see [`Ledger`]).
     fn ledger(&mut self) -> &mut Ledger<Y, R, E> {
         self.ledger.get_or_insert_with(Box::default)
@@ -453,20 +483,24 @@ pub(crate) struct Mailbox<Y, R, E> {
     /// the lock; written only before the worker starts).
     bounded: AtomicBool,
     waker: WakeBy,
+    /// The task's id where its host knows it (the Qt layer's hub id; 0 for none): what an
+    /// `Id` waker is called with, and what `Handle::host` reports.
+    id: u64,
     /// Frees a large discard on the reaper thread (see `bury`; `reap.rs`).
     reap: fn(VecDeque<Slot<Y, R, E>>),
 }
 
 impl<Y, R, E> Mailbox<Y, R, E> {
-    pub(crate) fn new(policy: Policy, waker: WakeBy) -> Self
+    pub(crate) fn new(policy: Policy, waker: WakeBy, id: u64) -> Self
     where
         Y: Send + 'static,
         R: Send + 'static,
         E: Send + 'static,
     {
-        Mailbox {
+        let mb = Mailbox {
             inner: Mutex::new(Inner {
-                policy,
+                kind: PolicyKind::All,
+                bound: 0,
                 started: false,
                 end: End::None,
                 // No queue until something besides `started` and the outcome is queued.
@@ -481,20 +515,28 @@ impl<Y, R, E> Mailbox<Y, R, E> {
             space: Condvar::new(),
             bounded: AtomicBool::new(matches!(policy, Policy::Bounded(_))),
             waker,
+            id,
             reap: super::reap::reap::<VecDeque<Slot<Y, R, E>>>,
-        }
+        };
+        mb.lock().set_policy(policy);
+        mb
+    }
+
+    /// The task's id where its host knows it (see the field).
+    pub(crate) fn id(&self) -> u64 {
+        self.id
     }
 
     /// Changes the policy; only before the worker starts (the caller guarantees it).
     pub(crate) fn set_policy(&self, policy: Policy) {
-        self.lock().policy = policy;
+        self.lock().set_policy(policy);
         let bounded = matches!(policy, Policy::Bounded(_));
         self.bounded.store(bounded, Ordering::Relaxed);
     }
 
     /// The delivery policy.
     pub(crate) fn policy(&self) -> Policy {
-        self.lock().policy
+        self.lock().policy()
     }
 
     /// The newest status line, if the body reported one.
@@ -508,7 +550,7 @@ impl<Y, R, E> Mailbox<Y, R, E> {
 
     fn wake_if(&self, wake: bool) {
         if wake {
-            self.waker.wake();
+            self.waker.wake(self.id);
         }
     }
 
@@ -563,7 +605,7 @@ impl<Y, R, E> Mailbox<Y, R, E> {
         g.scheduled = true;
         g.aside().progress_woke = Some(Instant::now());
         drop(g);
-        self.waker.wake();
+        self.waker.wake(self.id);
     }
 
     /// Pushes a yielded value (and the progress tick that goes with it, if any).
@@ -577,7 +619,7 @@ impl<Y, R, E> Mailbox<Y, R, E> {
         quit: &AtomicBool,
     ) -> Result<(), Aborted> {
         let mut g = self.lock();
-        if let Policy::Bounded(n) = g.policy {
+        if let Policy::Bounded(n) = g.policy() {
             while g.undelivered() >= n && !g.closed {
                 if quit.load(Ordering::Acquire) {
                     return Err(Aborted);
@@ -594,7 +636,7 @@ impl<Y, R, E> Mailbox<Y, R, E> {
         // is already scheduled.
         g.deferred = false;
         let wake = !std::mem::replace(&mut g.scheduled, true);
-        let latest = g.policy == Policy::Latest;
+        let latest = g.kind == PolicyKind::Latest;
         let l = g.ledger();
         if latest && let Some(idx) = l.index(l.last_yield) {
             l.drop_at(idx);
@@ -631,7 +673,7 @@ impl<Y, R, E> Mailbox<Y, R, E> {
             super::reap::prepare();
         }
         if wake {
-            self.waker.wake();
+            self.waker.wake(self.id);
         }
         Ok(())
     }
@@ -702,7 +744,7 @@ impl<Y, R, E> Mailbox<Y, R, E> {
     fn take_all(&self, batch: &mut Batch<Y, R, E>) -> bool {
         debug_assert!(batch.queued() == 0 && !batch.started && batch.end.is_none());
         let mut g = self.lock();
-        batch.release_every = match g.policy {
+        batch.release_every = match g.policy() {
             Policy::Bounded(n) => u32::try_from((n / 4).max(1)).unwrap_or(u32::MAX),
             _ => 0,
         };
@@ -748,7 +790,7 @@ impl<Y, R, E> Mailbox<Y, R, E> {
         if let Some(l) = g.ledger.as_mut() {
             l.undelivered = l.undelivered.saturating_sub(n);
         }
-        let low = match g.policy {
+        let low = match g.policy() {
             Policy::Bounded(bound) => g.undelivered() <= bound / 2,
             _ => true,
         };
@@ -1151,7 +1193,7 @@ mod quit_and_stream_tests {
     use super::*;
 
     fn mailbox() -> Mailbox<u64, (), ()> {
-        Mailbox::new(Policy::All, WakeBy::Id(|_| {}, 0))
+        Mailbox::new(Policy::All, WakeBy::Id(|_| {}), 0)
     }
 
     /// Queues `n` values.
@@ -1338,7 +1380,7 @@ mod fixed_place_tests {
     use std::sync::Arc;
 
     fn mailbox<R: Send + 'static>() -> Mailbox<u32, R, ()> {
-        Mailbox::new(Policy::All, WakeBy::Id(|_| {}, 0))
+        Mailbox::new(Policy::All, WakeBy::Id(|_| {}), 0)
     }
 
     /// Drains everything; `during` runs at each delivered event (it may push more).

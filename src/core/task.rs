@@ -63,8 +63,8 @@ pub(crate) struct Shared<Y, S, R, E> {
     /// a reference to this. Its progress total, if set, is in [`Rare`].
     pending: Mutex<Option<SmallBody<Y, S, R, E>>>,
     /// What the Qt layer keeps with each task ([`Host`]), here so that a worker costs one
-    /// allocation fewer; its two fields apart, so the kind shares a word with the flags.
-    host_id: u64,
+    /// allocation fewer: its id is the mailbox's (`Mailbox::id`, which its waker is called
+    /// with), and its kind shares a word with the flags.
     kind: WorkerKind,
     /// What few workers set (see [`Rare`]): boxed on first write, one word until then.
     rare: OnceBox<Mutex<Rare>>,
@@ -449,11 +449,10 @@ where
     let shared = Arc::new_cyclic(|me| Shared {
         me: me.clone(),
         control: Control::new(),
-        mailbox: Mailbox::new(options.policy, waker),
+        mailbox: Mailbox::new(options.policy, waker, host.id),
         started: AtomicBool::new(false),
         timed_out: AtomicBool::new(false),
         pending: Mutex::new(Some(body)),
-        host_id: host.id,
         kind: host.kind,
         rare: OnceBox::new(),
     });
@@ -663,7 +662,7 @@ impl<Y, S, R, E> Handle<Y, S, R, E> {
 
     /// What the host keeps with this task (see [`Host`]).
     pub(crate) fn host(&self) -> Host {
-        Host::new(self.shared.host_id, self.shared.kind)
+        Host::new(self.shared.mailbox.id(), self.shared.kind)
     }
 
     /// The task's shared state (the Qt layer's task list holds it as its row's source).

@@ -170,6 +170,8 @@ struct WakeFlag {
     /// A poll is due (see the protocol, step 2).
     pending: AtomicBool,
     hub_waker: crate::core::WakeBy,
+    /// The entry's id in the hub, which `hub_waker` is called with.
+    id: u64,
 }
 
 impl Wake for WakeFlag {
@@ -179,7 +181,7 @@ impl Wake for WakeFlag {
 
     fn wake_by_ref(self: &Arc<Self>) {
         if !self.pending.swap(true, Ordering::AcqRel) {
-            self.hub_waker.wake();
+            self.hub_waker.wake(self.id);
         }
     }
 }
@@ -261,7 +263,7 @@ impl Drain for Spawned {
                     return Drained::Empty;
                 }
                 if self.missed.take() {
-                    self.flag.hub_waker.wake();
+                    self.flag.hub_waker.wake(self.flag.id);
                 }
                 Drained::Empty
             }
@@ -479,7 +481,8 @@ where
     });
     let flag = Arc::new(WakeFlag {
         pending: AtomicBool::new(false),
-        hub_waker: hub::waker(id),
+        hub_waker: hub::waker(),
+        id,
     });
     let task = Rc::new(Spawned {
         id,

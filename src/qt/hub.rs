@@ -348,11 +348,11 @@ pub(crate) struct HubWaker {
     id: u64,
 }
 
-/// The waker a worker's mailbox calls for entry `id` (creates the hub on first use, usually
-/// on the GUI thread, not at a first wake on a pool thread).
-pub(crate) fn waker(id: u64) -> WakeBy {
+/// The waker a worker's mailbox calls with its id, the entry's (creates the hub on first use,
+/// usually on the GUI thread, not at a first wake on a pool thread).
+pub(crate) fn waker() -> WakeBy {
     hub();
-    WakeBy::Id(wake, id)
+    WakeBy::Id(wake)
 }
 
 /// The waker's call: wakes entry `id` (no allocation per worker: see `WakeBy`).
