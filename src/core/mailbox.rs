@@ -322,6 +322,17 @@ enum PolicyKind {
     Latest,
 }
 
+impl PolicyKind {
+    /// `policy` as `Inner` keeps it: its kind and its bound (0 unless `Bounded`).
+    fn split(policy: Policy) -> (PolicyKind, usize) {
+        match policy {
+            Policy::All => (PolicyKind::All, 0),
+            Policy::Bounded(n) => (PolicyKind::Bounded, n),
+            Policy::Latest => (PolicyKind::Latest, 0),
+        }
+    }
+}
+
 impl<Y, R, E> Inner<Y, R, E> {
     fn policy(&self) -> Policy {
         match self.kind {
@@ -332,11 +343,7 @@ impl<Y, R, E> Inner<Y, R, E> {
     }
 
     fn set_policy(&mut self, policy: Policy) {
-        (self.kind, self.bound) = match policy {
-            Policy::All => (PolicyKind::All, 0),
-            Policy::Bounded(n) => (PolicyKind::Bounded, n),
-            Policy::Latest => (PolicyKind::Latest, 0),
-        };
+        (self.kind, self.bound) = PolicyKind::split(policy);
     }
 
     /// The queue's ledger, boxed now if it was not (see [`Ledger`]).
@@ -497,10 +504,11 @@ impl<Y, R, E> Mailbox<Y, R, E> {
         R: Send + 'static,
         E: Send + 'static,
     {
-        let mb = Mailbox {
+        let (kind, bound) = PolicyKind::split(policy);
+        Mailbox {
             inner: Mutex::new(Inner {
-                kind: PolicyKind::All,
-                bound: 0,
+                kind,
+                bound,
                 started: false,
                 end: End::None,
                 // No queue until something besides `started` and the outcome is queued.
@@ -517,9 +525,7 @@ impl<Y, R, E> Mailbox<Y, R, E> {
             waker,
             id,
             reap: super::reap::reap::<VecDeque<Slot<Y, R, E>>>,
-        };
-        mb.lock().set_policy(policy);
-        mb
+        }
     }
 
     /// The task's id where its host knows it (see the field).
