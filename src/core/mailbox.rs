@@ -110,7 +110,7 @@ use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use super::event::{Aborted, Event, Progress};
+use super::event::{Aborted, Event, Progress, WorkerError};
 use super::pace::PROGRESS_INTERVAL;
 use super::sync::{AtomicBool, Condvar, Mutex, MutexGuard, lock, try_lock, wait};
 
@@ -192,18 +192,42 @@ impl WakeBy {
 
 pub(crate) type Slot<Y, R, E> = Option<Event<Y, R, E>>;
 
-/// A worker's last events while they are kept out of the queue (see `# Fixed places`).
-enum End<Y, R, E> {
+/// A worker's last events while they are kept out of the queue (see `# Fixed places`): the
+/// outcome, then `Finished`. An error is boxed, so the place is as large as the returned value
+/// (and a tag), not as the largest `Event`: a short worker's mailbox and its receiver's batch
+/// hold one each, and an `Event<_, u64, BoxError>` is 32 bytes where this is 16.
+enum End<R, E> {
     None,
-    /// The outcome, then `Finished`.
-    Outcome(Event<Y, R, E>),
+    Returned(R),
+    Aborted,
+    Errored(Box<WorkerError<E>>),
     /// The outcome was delivered: `Finished` is next.
     Finished,
 }
 
-impl<Y, R, E> End<Y, R, E> {
+impl<R, E> End<R, E> {
     fn is_none(&self) -> bool {
         matches!(self, End::None)
+    }
+
+    /// The place of `outcome` (`Returned`, `Aborted` or `Errored`).
+    fn of<Y>(outcome: Event<Y, R, E>) -> Self {
+        match outcome {
+            Event::Returned(r) => End::Returned(r),
+            Event::Aborted => End::Aborted,
+            Event::Errored(e) => End::Errored(Box::new(e)),
+            other => unreachable!("{} is not an outcome", other.kind()),
+        }
+    }
+
+    /// The outcome this place held, as its event (`None` for `None` and `Finished`).
+    fn into_outcome<Y>(self) -> Option<Event<Y, R, E>> {
+        match self {
+            End::Returned(r) => Some(Event::Returned(r)),
+            End::Aborted => Some(Event::Aborted),
+            End::Errored(e) => Some(Event::Errored(*e)),
+            End::None | End::Finished => None,
+        }
     }
 }
 
@@ -224,7 +248,7 @@ struct Inner<Y, R, E> {
     deferred: bool,
     closed: bool,
     /// The outcome, once pushed (`# Fixed places`).
-    end: End<Y, R, E>,
+    end: End<R, E>,
     /// The queue, with its positions, counts and discards ([`Ledger`]): boxed the first
     /// time anything is queued, so `None` means nothing ever was.
     ledger: Option<Box<Ledger<Y, R, E>>>,
@@ -422,7 +446,7 @@ impl<Y, R, E> Inner<Y, R, E> {
     /// must wake the receiver.
     fn push_end(&mut self, outcome: Event<Y, R, E>) -> bool {
         debug_assert!(self.end.is_none(), "a second outcome");
-        self.end = End::Outcome(outcome);
+        self.end = End::of(outcome);
         self.deferred = false;
         !std::mem::replace(&mut self.scheduled, true)
     }
@@ -1046,7 +1070,7 @@ pub(crate) struct Batch<Y, R, E> {
     /// never queues carries one null pointer.
     local: Option<Box<Local<Y, R, E>>>,
     /// The outcome and `Finished`, delivered after `local`.
-    end: End<Y, R, E>,
+    end: End<R, E>,
     /// Bounded: report deliveries to the producer every this many values; 0 otherwise.
     /// Set with each batch taken. A `u32` (a bound past 16 G values reports every 4 G): so a
     /// batch, which every live worker's receiver holds, takes 8 bytes fewer.
@@ -1109,11 +1133,11 @@ impl<Y, R, E> Batch<Y, R, E> {
         }
         match std::mem::replace(&mut self.end, End::None) {
             End::None => None,
-            End::Outcome(ev) => {
-                self.end = End::Finished;
-                Some(ev)
-            }
             End::Finished => Some(Event::Finished),
+            outcome => {
+                self.end = End::Finished;
+                outcome.into_outcome()
+            }
         }
     }
 }
