@@ -663,7 +663,7 @@ fn hub_gui(lp: &Loop, ready: &Ready, rounds: usize) -> Vec<u64> {
             if ids.is_empty() {
                 if !again.is_empty() {
                     // `requeue_and_repost`
-                    ids = ready.requeue(std::mem::take(&mut again));
+                    ids = ready.requeue(std::mem::take(&mut ids), std::mem::take(&mut again));
                     lp.post();
                     break;
                 }

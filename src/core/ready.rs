@@ -9,14 +9,16 @@
 //!    queued so far; the call that finds none clears `scheduled` (unless the drain keeps it to
 //!    re-post), which ends the drain.
 //! 3. A drain that stops early (its time slice) calls [`Ready::requeue`] with the ids it did
-//!    not finish, then re-posts itself; `scheduled` stays set.
+//!    not reach, to go first, and the ids it drained that still had events, to go after the
+//!    ids pushed meanwhile; then it re-posts itself; `scheduled` stays set.
 //!
 //! # Invariants
 //!
 //! - `scheduled` is true exactly while a drain is posted or running. It is cleared only under
 //!   the lock and only when no id is queued, so an id pushed after that posts a new drain: no
 //!   wake is lost, and at most one drain is posted at a time.
-//! - Ids come out in the order they were pushed; requeued ids go before those pushed meanwhile.
+//! - Ids come out in the order they were pushed; requeued ids not reached go before those
+//!   pushed meanwhile, and requeued ids that had their turn go after them.
 //! - `queued` is `!ids.is_empty()` whenever the lock is free: every change of the ids stores
 //!   it under the lock. [`Ready::has_ids`] reads it without the lock, so it may be late; only
 //!   the linger's look uses it, and what the drain does next is decided under the lock: a
@@ -86,13 +88,39 @@ impl Ready {
         self.queued.load(Ordering::Acquire)
     }
 
-    /// Step 3: puts `first` ahead of the ids queued meanwhile; the caller re-posts the drain
-    /// (`scheduled` stays set). Returns the emptied buffer of those ids, for the next take.
-    pub(crate) fn requeue(&self, first: Vec<u64>) -> Vec<u64> {
+    /// Step 3: puts `first` ahead of the ids queued meanwhile and `after` behind them; the
+    /// caller re-posts the drain (`scheduled` stays set). Returns the emptied buffer of those
+    /// ids, for the next take.
+    pub(crate) fn requeue(&self, first: Vec<u64>, mut after: Vec<u64>) -> Vec<u64> {
         let mut s = lock(&self.state);
         let mut later = std::mem::replace(&mut s.ids, first);
         s.ids.append(&mut later);
+        s.ids.append(&mut after);
         self.queued.store(!s.ids.is_empty(), Ordering::Release);
         later
+    }
+}
+
+#[cfg(all(test, not(feature = "loom")))]
+mod tests {
+    use super::Ready;
+
+    #[test]
+    fn a_requeue_puts_the_ids_not_reached_first_and_those_that_had_their_turn_last() {
+        let ready = Ready::new();
+        assert!(ready.push(1), "the first push posts a drain");
+        let mut ids = Vec::new();
+        ready.take_into(true, &mut ids);
+        assert_eq!(ids, [1]);
+        assert!(
+            !ready.push(2),
+            "pushed meanwhile: the running drain takes it"
+        );
+        // The drain ran out of time before id 3 and after draining id 1, which had more.
+        let spare = ready.requeue(vec![3], vec![1]);
+        assert!(spare.is_empty());
+        ready.take_into(true, &mut ids);
+        assert_eq!(ids, [3, 2, 1]);
+        assert!(!ready.has_ids());
     }
 }

@@ -11,8 +11,9 @@
 //!    (GUI-thread only, id -> entry: a table indexed by the id for ids made on the GUI
 //!    thread, a map for the others; see [`Entries`]).
 //! 3. It stops after [`SLICE`] and re-posts itself with the ids it did not reach first, then
-//!    the ones that still had events: input and paint events interleave with a flood, and no
-//!    worker starves another.
+//!    the ids that became ready meanwhile, then the ones it drained that still had events:
+//!    input and paint events interleave with a flood, no worker starves another, and an entry
+//!    that stopped for its consumer (step 5) still comes after that consumer.
 //! 4. **Linger.** A drain that finds no more ids, while a callback or a future it ran started
 //!    a worker on the GUI thread, watches `ready` for up to [`LINGER`] (within its slice)
 //!    before it ends. A short worker started from a callback or an `.await` (a chain: each
@@ -37,8 +38,9 @@
 //!   An entry made off the GUI thread is registered by a posted closure; a drain that runs
 //!   before it drops the id, so registration queues the id again.
 //! - An entry that stopped early (step 5) is in `behind` until the next ids are taken, or,
-//!   when the slice runs out first, re-posted with the ids not reached: none is dropped, and
-//!   its mailbox stays "scheduled" throughout, as for an entry that ran out of time.
+//!   when the slice runs out first, re-posted after the ids that became ready meanwhile: none
+//!   is dropped, and its mailbox stays "scheduled" throughout, as for an entry that ran out of
+//!   time.
 //! - Lingering changes no order and loses no wake: `scheduled` stays set while the drain
 //!   lingers (it is running), a push meanwhile posts nothing, and the drain then takes the ids
 //!   as in step 2; when it ends, it clears `scheduled` under the lock as before.
@@ -376,8 +378,8 @@ impl Hub {
     }
 
     /// Returns the emptied buffer the ready list gave back.
-    fn requeue_and_repost(&self, first: Vec<u64>) -> Vec<u64> {
-        let spare = self.ready.requeue(first);
+    fn requeue_and_repost(&self, first: Vec<u64>, after: Vec<u64>) -> Vec<u64> {
+        let spare = self.ready.requeue(first, after);
         let _ = self.thread.queue(drain);
         spare
     }
@@ -451,7 +453,7 @@ fn drain_slice(hub: &Hub, ids: &mut Vec<u64>) {
         ids.append(&mut behind);
         if ids.is_empty() {
             if !again.is_empty() {
-                *ids = hub.requeue_and_repost(again);
+                *ids = hub.requeue_and_repost(std::mem::take(ids), again);
                 return;
             }
             if linger(hub, until) {
@@ -501,12 +503,13 @@ fn drain_slice(hub: &Hub, ids: &mut Vec<u64>) {
                 late = Instant::now() >= until;
             }
             if late {
-                // Out of time: the ones not reached go first next time.
+                // Out of time: the ones not reached go first next time, the ones that still
+                // had events after what became ready meanwhile (a stream's consumer, woken by
+                // the chunk its driver stopped for, among them: step 5).
                 ids.drain(..next);
-                ids.append(&mut behind);
-                ids.append(&mut again);
+                behind.append(&mut again);
                 let first = std::mem::take(ids);
-                *ids = hub.requeue_and_repost(first);
+                *ids = hub.requeue_and_repost(first, behind);
                 return;
             }
         }
